@@ -1,0 +1,5 @@
+import sys
+
+from renga.cli import main
+
+sys.exit(main())

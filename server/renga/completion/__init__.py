@@ -1,0 +1,1 @@
+"""The inline completion pipeline: context -> prompt -> stream -> postprocess."""

@@ -1,0 +1,242 @@
+"""Typed settings and the order they are merged in.
+
+Sources, lowest first: built-in defaults, environment variables, then the editor's settings
+(``initializationOptions`` at start, replaced by ``workspace/configuration`` answers and
+``workspace/didChangeConfiguration`` pushes as they arrive: the same settings, newer).
+An invalid value never crashes anything: it is reported once, and the previous value stays.
+
+Settings are nested by section, as editors send them (``{"completion": {"debounceMs": 50}}``);
+keys are camelCase on the wire and snake_case here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, get_args, get_origin, get_type_hints
+
+PROVIDERS = ("anthropic", "bedrock", "vertex")
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    fast: str = "claude-haiku-4-5"
+    fast_fallbacks: list[str] = field(default_factory=lambda: ["claude-haiku-4-5-20251001"])
+    smart: str = "claude-sonnet-4-5"
+    # Sonnet 4.5 reaches end of life on 2026-11-30; the fast model keeps refactors alive after.
+    smart_fallbacks: list[str] = field(
+        default_factory=lambda: ["claude-sonnet-4-5-20250929", "claude-haiku-4-5"]
+    )
+    # "auto" uses assistant prefill where the model accepts it (4.5 models), "on"/"off" force it.
+    prefill: str = "auto"
+
+
+@dataclass(frozen=True)
+class CompletionSettings:
+    enabled: bool = True
+    debounce_ms: int = 75
+    max_tokens: int = 256
+    timeout_ms: int = 5000
+
+
+@dataclass(frozen=True)
+class ContextSettings:
+    token_budget: int = 6000
+    max_file_bytes: int = 2_000_000
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    exclude: list[str] = field(default_factory=list)
+    redact_secrets: bool = True
+
+
+@dataclass(frozen=True)
+class CostSettings:
+    daily_cap_usd: float = 10.0
+    max_tokens_per_request: int = 32000
+    confirm_above_usd: float = 0.25
+
+
+@dataclass(frozen=True)
+class Settings:
+    provider: str = "anthropic"
+    base_url: str = ""
+    aws_region: str = ""
+    aws_profile: str = ""
+    vertex_region: str = ""
+    vertex_project_id: str = ""
+    log_level: str = "info"
+    models: ModelSettings = field(default_factory=ModelSettings)
+    completion: CompletionSettings = field(default_factory=CompletionSettings)
+    context: ContextSettings = field(default_factory=ContextSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    cost: CostSettings = field(default_factory=CostSettings)
+
+
+# Value rules beyond the type: choices and lower bounds, keyed by dotted snake_case path.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "provider": PROVIDERS,
+    "log_level": ("error", "warning", "info", "debug", "trace"),
+    "models.prefill": ("auto", "on", "off"),
+}
+MINIMUM: dict[str, float] = {
+    "completion.debounce_ms": 0,
+    "completion.max_tokens": 1,
+    "completion.timeout_ms": 100,
+    "context.token_budget": 256,
+    "context.max_file_bytes": 1024,
+    "cost.daily_cap_usd": 0,
+    "cost.max_tokens_per_request": 256,
+    "cost.confirm_above_usd": 0,
+}
+
+# Environment variables, for servers started by editors that pass no settings and for scripts.
+ENV: dict[str, str] = {
+    "RENGA_PROVIDER": "provider",
+    "ANTHROPIC_BASE_URL": "base_url",
+    "RENGA_BASE_URL": "base_url",
+    "AWS_REGION": "aws_region",
+    "AWS_PROFILE": "aws_profile",
+    "CLOUD_ML_REGION": "vertex_region",
+    "ANTHROPIC_VERTEX_PROJECT_ID": "vertex_project_id",
+    "RENGA_LOG_LEVEL": "log_level",
+    "RENGA_FAST_MODEL": "models.fast",
+    "RENGA_SMART_MODEL": "models.smart",
+    "RENGA_PREFILL": "models.prefill",
+    "RENGA_DEBOUNCE_MS": "completion.debounce_ms",
+    "RENGA_COMPLETION_TIMEOUT_MS": "completion.timeout_ms",
+    "RENGA_TOKEN_BUDGET": "context.token_budget",
+    "RENGA_DAILY_CAP_USD": "cost.daily_cap_usd",
+}
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class SettingsError(ValueError):
+    pass
+
+
+def _coerce(value: Any, kind: Any, path: str) -> Any:
+    """Check ``value`` against the field's type; environment strings are converted."""
+    wire = ".".join(camel(p) for p in path.split("."))
+    if kind is bool:
+        if isinstance(value, str) and value.lower() in (
+            "1",
+            "true",
+            "yes",
+            "on",
+            "0",
+            "false",
+            "no",
+            "off",
+        ):
+            return value.lower() in ("1", "true", "yes", "on")
+        if not isinstance(value, bool):
+            raise SettingsError(f"{wire} must be true or false, not {value!r}")
+        return value
+    if kind in (int, float):
+        if isinstance(value, str):
+            try:
+                value = kind(value)
+            except ValueError:
+                raise SettingsError(f"{wire} must be a number, not {value!r}") from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise SettingsError(f"{wire} must be a number, not {value!r}")
+        if kind is int and float(value) != int(value):
+            raise SettingsError(f"{wire} must be a whole number, not {value!r}")
+        value = kind(value)
+        if path in MINIMUM and value < MINIMUM[path]:
+            raise SettingsError(f"{wire} must be at least {MINIMUM[path]:g}, not {value!r}")
+        return value
+    if kind is str:
+        if not isinstance(value, str):
+            raise SettingsError(f"{wire} must be a string, not {value!r}")
+        if path in CHOICES and value not in CHOICES[path]:
+            raise SettingsError(f"{wire} must be one of {', '.join(CHOICES[path])}, not {value!r}")
+        return value
+    if get_origin(kind) is list:
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        (item,) = get_args(kind)
+        if not isinstance(value, list) or not all(isinstance(v, item) for v in value):
+            raise SettingsError(f"{wire} must be a list of strings, not {value!r}")
+        return list(value)
+    raise SettingsError(f"{wire}: unsupported setting type")
+
+
+def _merge(obj: Any, raw: Mapping[str, Any], prefix: str, errors: list[str]) -> Any:
+    hints = get_type_hints(type(obj))
+    names = {f.name for f in dataclasses.fields(obj)}
+    changes: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = snake(key)
+        path = f"{prefix}{name}"
+        if name not in names:
+            errors.append(f"unknown setting {'.'.join(camel(p) for p in path.split('.'))}")
+            continue
+        kind = hints[name]
+        if dataclasses.is_dataclass(kind):
+            if not isinstance(value, Mapping):
+                errors.append(f"{camel(name)} must be an object, not {value!r}")
+                continue
+            changes[name] = _merge(getattr(obj, name), value, f"{path}.", errors)
+            continue
+        if value is None:
+            continue
+        try:
+            changes[name] = _coerce(value, kind, path)
+        except SettingsError as exc:
+            errors.append(str(exc))
+    return dataclasses.replace(obj, **changes) if changes else obj
+
+
+def merge(base: Settings, raw: Mapping[str, Any] | None) -> tuple[Settings, list[str]]:
+    """``base`` updated with the editor's ``raw`` settings; invalid keys are reported, skipped."""
+    errors: list[str] = []
+    if not raw:
+        return base, errors
+    if not isinstance(raw, Mapping):
+        return base, [f"settings must be an object, not {raw!r}"]
+    return _merge(base, raw, "", errors), errors
+
+
+def _nest(path: str, value: Any) -> dict[str, Any]:
+    *parents, leaf = path.split(".")
+    out: dict[str, Any] = {camel(leaf): value}
+    for parent in reversed(parents):
+        out = {camel(parent): out}
+    return out
+
+
+def from_env(environ: Mapping[str, str] | None = None) -> tuple[Settings, list[str]]:
+    """Defaults overlaid with the environment variables in :data:`ENV`."""
+    env = os.environ if environ is None else environ
+    settings, errors = Settings(), []
+    for var, path in ENV.items():
+        if env.get(var):
+            settings, errs = merge(settings, _nest(path, env[var]))
+            errors += [f"{var}: {e}" for e in errs]
+    return settings, errors
+
+
+def to_wire(settings: Settings) -> dict[str, Any]:
+    """Settings as an editor would send them (camelCase), for ``renga doctor`` and docs."""
+
+    def convert(obj: Any) -> Any:
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            return {camel(f.name): convert(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        return obj
+
+    result: dict[str, Any] = convert(settings)
+    return result

@@ -1,0 +1,405 @@
+"""The one module that talks to the model: providers, roles with fallbacks, streams, usage.
+
+Nothing else in renga imports the anthropic SDK. Importing it costs most of a second, so the
+server imports this module only after ``initialize`` has been answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import anthropic
+import httpx2
+
+from renga.config import Settings
+from renga.model.catalog import Usage, accepts_prefill, provider_model_id
+from renga.model.errors import Failure, ModelError
+from renga.model.request import ModelRequest, Role
+
+log = logging.getLogger(__name__)
+
+UsageSink = Callable[[str, Usage], None]
+NoticeSink = Callable[[str], None]
+
+# Bedrock does not know the SDK's default API version (2026-10-21); the SDK only setdefaults this.
+BEDROCK_VERSION = {"anthropic_version": "bedrock-2023-05-31"}
+
+_STATUS_FAILURE: dict[int, Failure] = {
+    400: Failure.BAD_REQUEST,
+    401: Failure.AUTH,
+    402: Failure.PERMISSION,
+    403: Failure.PERMISSION,
+    404: Failure.NOT_FOUND,
+    408: Failure.TIMEOUT,
+    413: Failure.BAD_REQUEST,
+    422: Failure.BAD_REQUEST,
+    429: Failure.RATE_LIMIT,
+    504: Failure.TIMEOUT,
+    529: Failure.OVERLOADED,
+}
+_TYPE_FAILURE: dict[str, Failure] = {
+    "invalid_request_error": Failure.BAD_REQUEST,
+    "authentication_error": Failure.AUTH,
+    "billing_error": Failure.PERMISSION,
+    "permission_error": Failure.PERMISSION,
+    "not_found_error": Failure.NOT_FOUND,
+    "request_too_large": Failure.BAD_REQUEST,
+    "rate_limit_error": Failure.RATE_LIMIT,
+    "api_error": Failure.SERVER,
+    "timeout_error": Failure.TIMEOUT,
+    "overloaded_error": Failure.OVERLOADED,
+}
+
+
+@dataclass
+class Reply:
+    """A whole (non-streamed) answer."""
+
+    model: str
+    text: str
+    tool_calls: list[dict[str, Any]]
+    stop_reason: str | None
+    usage: Usage
+
+
+class TextStream:
+    """An open streamed answer. Iterate :meth:`text`; leaving the ``stream`` context closes the
+    HTTP response at once, so tokens stop being generated (and paid for) when renga stops reading.
+    """
+
+    def __init__(self, raw: Any, model: str, prefill: str) -> None:
+        self._raw = raw
+        self.model = model
+        # The prefill the model continues (empty when the model was not given one).
+        self.prefill = prefill
+        self.usage = Usage(model=model)
+        self.stop_reason: str | None = None
+        self.first_token_at: float | None = None
+        self.finished = False
+        self._chars = 0
+
+    async def text(self) -> AsyncIterator[str]:
+        try:
+            async for event in self._raw:
+                kind = event.type
+                if kind == "message_start":
+                    u = event.message.usage
+                    self.usage.input_tokens = u.input_tokens or 0
+                    self.usage.cache_creation_input_tokens = u.cache_creation_input_tokens or 0
+                    self.usage.cache_read_input_tokens = u.cache_read_input_tokens or 0
+                elif kind == "content_block_delta" and event.delta.type == "text_delta":
+                    if self.first_token_at is None:
+                        self.first_token_at = time.monotonic()
+                    self._chars += len(event.delta.text)
+                    yield event.delta.text
+                elif kind == "message_delta":
+                    self.stop_reason = event.delta.stop_reason
+                    if event.usage and event.usage.output_tokens is not None:
+                        self.usage.output_tokens = event.usage.output_tokens
+                elif kind == "message_stop":
+                    self.finished = True
+        except (asyncio.CancelledError, GeneratorExit):
+            raise
+        except Exception as exc:
+            raise translate(exc, self.model) from exc
+
+    def settle_usage(self) -> Usage:
+        # A stream closed early never got message_delta: estimate what was generated.
+        if not self.finished and self.usage.output_tokens < self._chars // 4:
+            self.usage.output_tokens = max(1, self._chars // 4)
+        return self.usage
+
+
+def _retry_after(headers: Mapping[str, str] | None) -> float | None:
+    if not headers:
+        return None
+    value = headers.get("retry-after")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def translate(exc: BaseException, model: str | None = None) -> ModelError:
+    """An SDK or transport exception as a :class:`ModelError`."""
+    if isinstance(exc, ModelError):
+        return exc
+    if isinstance(exc, anthropic.APITimeoutError | httpx2.TimeoutException):
+        return ModelError(Failure.TIMEOUT, "the model did not answer in time", model=model)
+    if isinstance(exc, anthropic.APIConnectionError | httpx2.TransportError):
+        return ModelError(Failure.CONNECTION, f"cannot reach the model service: {exc}", model=model)
+    if isinstance(exc, anthropic.APIStatusError):
+        body = exc.body if isinstance(exc.body, dict) else {}
+        error = body.get("error") if isinstance(body.get("error"), dict) else body
+        err_type = str(error.get("type", "")) if isinstance(error, dict) else ""
+        message = str(error.get("message", "")) if isinstance(error, dict) else ""
+        status = exc.status_code
+        failure = _TYPE_FAILURE.get(err_type) or _STATUS_FAILURE.get(status)
+        if failure is None:
+            failure = Failure.SERVER if status >= 500 else Failure.BAD_REQUEST
+        return ModelError(
+            failure,
+            message or exc.message,
+            # An error event after the stream began arrives under HTTP 200: no status to show.
+            status=None if status == 200 else status,
+            retry_after=_retry_after(exc.response.headers if exc.response else None),
+            model=model,
+        )
+    if isinstance(exc, TypeError) and "authentication" in str(exc):
+        return ModelError(Failure.NOT_CONFIGURED, str(exc), model=model)
+    return ModelError(Failure.STREAM, f"unreadable answer from the model: {exc!r}", model=model)
+
+
+def credentials_problem(settings: Settings, environ: Mapping[str, str] | None = None) -> str | None:
+    """What is missing for the configured provider, in words for the user; None when ready."""
+    env = os.environ if environ is None else environ
+    if settings.provider == "anthropic":
+        if env.get("ANTHROPIC_API_KEY") or env.get("ANTHROPIC_AUTH_TOKEN"):
+            return None
+        return (
+            "no API key: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), or choose the bedrock "
+            "or vertex provider (setting `provider`, or RENGA_PROVIDER)"
+        )
+    if settings.provider == "bedrock":
+        missing = []
+        if not (settings.aws_region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")):
+            missing.append("AWS_REGION (or the `awsRegion` setting)")
+        try:
+            import boto3  # type: ignore[import-not-found,import-untyped,unused-ignore]  # noqa: F401
+        except ImportError:
+            missing.append("the bedrock extra: pip install 'renga-lsp[bedrock]'")
+        return "Bedrock needs " + " and ".join(missing) if missing else None
+    missing = []
+    if not (settings.vertex_region or env.get("CLOUD_ML_REGION")):
+        missing.append("CLOUD_ML_REGION (or the `vertexRegion` setting)")
+    if not (settings.vertex_project_id or env.get("ANTHROPIC_VERTEX_PROJECT_ID")):
+        missing.append("ANTHROPIC_VERTEX_PROJECT_ID (or the `vertexProjectId` setting)")
+    try:
+        import google.auth  # type: ignore[import-not-found,import-untyped,unused-ignore]  # noqa: F401
+    except ImportError:
+        missing.append("the vertex extra: pip install 'renga-lsp[vertex]'")
+    return "Vertex AI needs " + " and ".join(missing) if missing else None
+
+
+class ModelClient:
+    """Roles, fallbacks and one pooled HTTP client shared by every request."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        environ: Mapping[str, str] | None = None,
+        on_usage: UsageSink | None = None,
+        on_notice: NoticeSink | None = None,
+    ) -> None:
+        self.settings = settings
+        self._environ = dict(os.environ if environ is None else environ)
+        self.on_usage = on_usage
+        self.on_notice = on_notice
+        # Models that answered 404: skipped from then on, and the user told once.
+        self.retired: set[str] = set()
+        self._client: Any = None
+
+    # -- configuration -------------------------------------------------------------------
+
+    def problem(self) -> str | None:
+        return credentials_problem(self.settings, self._environ)
+
+    def models(self, role: Role) -> list[str]:
+        m = self.settings.models
+        chain = [m.fast, *m.fast_fallbacks] if role == "fast" else [m.smart, *m.smart_fallbacks]
+        ordered = list(dict.fromkeys(chain))
+        alive = [x for x in ordered if x not in self.retired]
+        return alive or ordered[-1:]
+
+    def uses_prefill(self, model: str) -> bool:
+        mode = self.settings.models.prefill
+        return mode == "on" or (mode == "auto" and accepts_prefill(model))
+
+    def update_settings(self, settings: Settings) -> None:
+        rebuild = (settings.provider, settings.base_url, settings.aws_region) != (
+            self.settings.provider,
+            self.settings.base_url,
+            self.settings.aws_region,
+        )
+        self.settings = settings
+        if rebuild and self._client is not None:
+            old, self._client = self._client, None
+            asyncio.get_running_loop().create_task(old.close())
+
+    def _sdk(self) -> Any:
+        if self._client is not None:
+            return self._client
+        problem = self.problem()
+        if problem:
+            raise ModelError(Failure.NOT_CONFIGURED, problem)
+        s, env = self.settings, self._environ
+        # One pool for every request: completions reuse a warm keep-alive connection.
+        http = anthropic.DefaultAsyncHttpxClient(
+            limits=httpx2.Limits(max_connections=32, max_keepalive_connections=16),
+        )
+        common: dict[str, Any] = {"http_client": http, "max_retries": 2}
+        if s.provider == "anthropic":
+            self._client = anthropic.AsyncAnthropic(
+                api_key=env.get("ANTHROPIC_API_KEY") or None,
+                auth_token=env.get("ANTHROPIC_AUTH_TOKEN") or None,
+                base_url=s.base_url or env.get("ANTHROPIC_BASE_URL") or None,
+                **common,
+            )
+        elif s.provider == "bedrock":
+            self._client = anthropic.AsyncAnthropicBedrock(
+                aws_region=s.aws_region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
+                aws_profile=s.aws_profile or None,
+                base_url=s.base_url or None,
+                **common,
+            )
+        else:
+            self._client = anthropic.AsyncAnthropicVertex(
+                region=s.vertex_region or env.get("CLOUD_ML_REGION") or "",
+                project_id=s.vertex_project_id or env.get("ANTHROPIC_VERTEX_PROJECT_ID") or "",
+                base_url=s.base_url or None,
+                **common,
+            )
+        return self._client
+
+    def _options(self, request: ModelRequest) -> Any:
+        sdk = self._sdk()
+        if request.interactive:
+            seconds = self.settings.completion.timeout_ms / 1000
+            # A retried completion arrives after the user has moved on: no retries.
+            return sdk.with_options(
+                max_retries=0, timeout=httpx2.Timeout(seconds, connect=min(seconds, 2.0))
+            )
+        return sdk.with_options(max_retries=2, timeout=httpx2.Timeout(120.0, connect=5.0))
+
+    def _kwargs(self, request: ModelRequest, model: str) -> tuple[dict[str, Any], str]:
+        prefill = request.prefill if self.uses_prefill(model) else ""
+        body = request.body(provider_model_id(model, self.settings.provider), prefill=bool(prefill))
+        if self.settings.provider == "bedrock":
+            body["extra_body"] = BEDROCK_VERSION
+        return body, prefill
+
+    def _record(self, feature: str, usage: Usage) -> None:
+        if self.on_usage is not None:
+            try:
+                self.on_usage(feature, usage)
+            except Exception:  # a broken ledger must not break completions
+                log.exception("recording usage failed")
+
+    def _retire(self, model: str, role: Role) -> None:
+        self.retired.add(model)
+        remaining = self.models(role)
+        message = (
+            f"renga: model {model} is not available (retired or unknown); "
+            f"using {remaining[0]} for the {role} role. Set `models.{role}` to choose another."
+        )
+        log.warning(message)
+        if self.on_notice is not None:
+            self.on_notice(message)
+
+    # -- calls ---------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def stream(self, request: ModelRequest) -> AsyncIterator[TextStream]:
+        """Open a streamed answer, falling back along the role's model list on 404."""
+        for model in self.models(request.role):
+            kwargs, prefill = self._kwargs(request, model)
+            manager = self._options(request).messages.stream(**kwargs)
+            try:
+                raw = await manager.__aenter__()
+            except (asyncio.CancelledError, GeneratorExit):
+                raise
+            except Exception as exc:
+                error = translate(exc, model)
+                if error.failure is Failure.NOT_FOUND and model != self.models(request.role)[-1]:
+                    self._retire(model, request.role)
+                    continue
+                raise error from exc
+            stream = TextStream(raw, model, prefill)
+            try:
+                yield stream
+            finally:
+                # Closing the manager closes the HTTP response: the server sees the hang-up.
+                try:
+                    await manager.__aexit__(None, None, None)
+                finally:
+                    self._record(request.feature, stream.settle_usage())
+            return
+        raise ModelError(Failure.NOT_FOUND, f"no usable model for the {request.role} role")
+
+    async def create(self, request: ModelRequest) -> Reply:
+        """A whole answer (text and tool calls), with the SDK's bounded retries for background
+        work and fallback along the role's model list on 404."""
+        for model in self.models(request.role):
+            kwargs, prefill = self._kwargs(request, model)
+            try:
+                message = await self._options(request).messages.create(**kwargs)
+            except (asyncio.CancelledError, GeneratorExit):
+                raise
+            except Exception as exc:
+                error = translate(exc, model)
+                if error.failure is Failure.NOT_FOUND and model != self.models(request.role)[-1]:
+                    self._retire(model, request.role)
+                    continue
+                raise error from exc
+            u = message.usage
+            usage = Usage(
+                model=model,
+                input_tokens=u.input_tokens or 0,
+                output_tokens=u.output_tokens or 0,
+                cache_creation_input_tokens=u.cache_creation_input_tokens or 0,
+                cache_read_input_tokens=u.cache_read_input_tokens or 0,
+            )
+            self._record(request.feature, usage)
+            text = prefill + "".join(b.text for b in message.content if b.type == "text")
+            calls = [
+                {"id": b.id, "name": b.name, "input": b.input}
+                for b in message.content
+                if b.type == "tool_use"
+            ]
+            return Reply(model, text, calls, message.stop_reason, usage)
+        raise ModelError(Failure.NOT_FOUND, f"no usable model for the {request.role} role")
+
+    async def count_tokens(self, request: ModelRequest) -> int:
+        """Input tokens of ``request`` as the API counts them (free; not on Bedrock)."""
+        model = self.models(request.role)[0]
+        kwargs, _ = self._kwargs(request, model)
+        kwargs.pop("max_tokens", None)
+        kwargs.pop("stop_sequences", None)
+        kwargs.pop("extra_body", None)
+        try:
+            result = await self._options(request).messages.count_tokens(**kwargs)
+        except (asyncio.CancelledError, GeneratorExit):
+            raise
+        except Exception as exc:
+            raise translate(exc, model) from exc
+        return int(result.input_tokens)
+
+    async def warm(self) -> None:
+        """Open the pooled connection before the first keystroke needs it (a free call)."""
+        if self.problem() or self.settings.provider == "bedrock":
+            return
+        request = ModelRequest(
+            role="fast",
+            feature="warmup",
+            system=[],
+            messages=[{"role": "user", "content": "."}],
+            max_tokens=1,
+            interactive=True,
+        )
+        try:
+            await self.count_tokens(request)
+        except ModelError as exc:
+            log.info("warm-up call failed: %s", exc)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None

@@ -1,0 +1,1 @@
+"""How a context becomes a Messages API request."""

@@ -1,0 +1,2 @@
+"""Syntax: documents (text plus an incrementally edited tree-sitter tree) and the languages
+loaded from ``grammars/``."""
