@@ -57,6 +57,9 @@ class Ledger:
         with self._lock:
             self.accepted[language] += 1
 
+    def record_timings(self, feature: str, timings: dict[str, float]) -> None:
+        """Per-stage timings of one request (milliseconds by stage name)."""
+
     def spend_today(self) -> float:
         return sum(t.cost_usd for t in self.today.values())
 
