@@ -289,11 +289,32 @@ async def inline_completion(
     )
 
 
+# -- inspection --------------------------------------------------------------------------
+
+
+@server.feature("renga/documentState")
+def document_state(ls: RengaServer, params: Any) -> dict[str, Any] | None:
+    """The server's view of a document (text, version, syntax tree), for tests and bug reports:
+    a client can check that incremental sync left both sides with the same text."""
+    uri = getattr(params, "uri", None) or (params.get("uri") if isinstance(params, dict) else None)
+    doc = ls.documents.get(str(uri))
+    if doc is None:
+        return None
+    return {
+        "uri": doc.uri,
+        "version": doc.version,
+        "text": doc.text,
+        "language": doc.language.name if doc.language else None,
+        "tree": str(doc.tree.root_node) if doc.tree else None,
+        "encoding": doc.encoding,
+    }
+
+
 # -- commands ----------------------------------------------------------------------------
 
 
 @server.command(CMD_ACCEPT)
-def accept_completion(ls: RengaServer, args: list[Any]) -> None:
+def accept_completion(ls: RengaServer, *args: Any) -> None:
     item_id = args[0] if args else None
     if isinstance(item_id, str) and item_id in ls.completions:
         language, _ = ls.completions.pop(item_id)
@@ -301,7 +322,7 @@ def accept_completion(ls: RengaServer, args: list[Any]) -> None:
 
 
 @server.command(CMD_USAGE)
-def usage(ls: RengaServer, args: list[Any]) -> dict[str, Any]:
+def usage(ls: RengaServer, *args: Any) -> dict[str, Any]:
     summary = ls.ledger.summary()
     summary["markdown"] = ls.ledger.markdown()
     return summary
@@ -309,6 +330,10 @@ def usage(ls: RengaServer, args: list[Any]) -> dict[str, Any]:
 
 def serve(tcp: str | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # pygls logs every message it sends and receives at INFO: document text and prompts would
+    # land in the editor's log. Only its warnings are wanted.
+    logging.getLogger("pygls").setLevel(logging.WARNING)
+    logging.getLogger("httpx2").setLevel(logging.WARNING)
     if tcp:
         host, _, port = tcp.rpartition(":")
         server.start_tcp(host or "127.0.0.1", int(port))

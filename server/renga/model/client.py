@@ -112,8 +112,9 @@ class TextStream:
 
     def settle_usage(self) -> Usage:
         # A stream closed early never got message_delta: estimate what was generated.
-        if not self.finished and self.usage.output_tokens < self._chars // 4:
-            self.usage.output_tokens = max(1, self._chars // 4)
+        estimate = (self._chars + 3) // 4
+        if not self.finished and self.usage.output_tokens < estimate:
+            self.usage.output_tokens = estimate
         return self.usage
 
 

@@ -1,0 +1,164 @@
+"""The foundation end to end: a real ``renga serve`` subprocess, a client with VS Code's or
+Neovim's capabilities, and model traffic over HTTP through the SDK to the test server."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lsprotocol import types
+from pygls.exceptions import JsonRpcRequestCancelled
+from pytest_lsp import LanguageClient
+
+from anthropic_server import AnthropicTestServer, Reply
+from lsp_support import inline_params, items_of, open_document, server_env, start_session
+from renga.syntax.languages import registry
+
+
+async def test_capabilities(renga: LanguageClient) -> None:
+    caps = renga.init_result.capabilities  # type: ignore[attr-defined]
+    assert caps.inline_completion_provider is not None
+    sync = caps.text_document_sync
+    assert sync.change == types.TextDocumentSyncKind.Incremental
+    assert "renga.acceptCompletion" in caps.execute_command_provider.commands
+    offered = (
+        (renga.capabilities.general.position_encodings or []) if renga.capabilities.general else []
+    )  # type: ignore[union-attr]
+    assert caps.position_encoding == ("utf-8" if "utf-8" in offered else "utf-16")
+
+
+async def test_incremental_sync_keeps_text_and_tree_equal_to_a_fresh_parse(
+    renga: LanguageClient, workspace: Path
+) -> None:
+    uri = open_document(renga, workspace / "m.py", "def f(a):\r\n    return a  # 日本\r\n")
+    changes = [
+        ((0, 6), (0, 7), "x_😀"),  # a non-BMP character: two UTF-16 units
+        ((1, 11), (1, 12), "x_😀"),
+        ((1, 22), (1, 22), "語"),
+        ((2, 0), (2, 0), "class C:\n    pass\n"),
+    ]
+    for version, (start, end, text) in enumerate(changes, start=2):
+        renga.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(
+                        range=types.Range(start=types.Position(*start), end=types.Position(*end)),
+                        text=text,
+                    )
+                ],
+            )
+        )
+    state = await renga.protocol.send_request_async("renga/documentState", {"uri": uri})
+    expected = "def f(x_😀):\r\n    return x_😀  # 日本語\r\nclass C:\n    pass\n"
+    if state.encoding == "utf-8":  # the same edits, counted in bytes, land elsewhere
+        pytest.skip("client negotiated UTF-8; the UTF-16 edits above do not apply")
+    assert state.text == expected
+    assert state.version == 5
+    fresh = registry().get("python").parser().parse(expected.encode())  # type: ignore[union-attr]
+    assert state.tree == str(fresh.root_node)
+
+
+async def test_inline_completion_end_to_end(
+    renga: LanguageClient, anthropic_server: AnthropicTestServer, workspace: Path
+) -> None:
+    anthropic_server.enqueue(Reply(text="return a + b"))
+    uri = open_document(renga, workspace / "add.py", "def add(a, b):\n    \n")
+    result = await renga.text_document_inline_completion_async(inline_params(uri, 1, 4))
+    items = items_of(result)
+    assert [i.insert_text for i in items] == ["return a + b"]
+    assert items[0].range is not None and items[0].range.start == types.Position(1, 4)
+    assert items[0].command is not None and items[0].command.command == "renga.acceptCompletion"
+    body = anthropic_server.messages_requests()[-1].body
+    assert body["model"] == "claude-haiku-4-5"
+    assert body["stream"] is True
+    user_text = "".join(block["text"] for block in body["messages"][0]["content"])
+    assert "def add(a, b):" in user_text
+    # Accepting is recorded and shows in the usage totals.
+    await renga.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="renga.acceptCompletion", arguments=list(items[0].command.arguments or [])
+        )
+    )
+    usage = await renga.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="renga.usage")
+    )
+    assert usage["acceptance"]["python"] == {"shown": 1, "accepted": 1}
+    assert usage["session"]["completion"]["calls"] == 1
+
+
+def first_messages_request(server: AnthropicTestServer, timeout: float = 5.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if requests := server.messages_requests():
+            return requests[0]
+        time.sleep(0.01)
+    raise TimeoutError("no /v1/messages request reached the test server")
+
+
+async def test_cancel_request_answers_32800_and_closes_the_model_stream(
+    renga: LanguageClient, anthropic_server: AnthropicTestServer, workspace: Path
+) -> None:
+    anthropic_server.enqueue(Reply(text="slow " * 50, ttft=5.0))
+    uri = open_document(renga, workspace / "slow.py", "def slow():\n    \n")
+    future = asyncio.ensure_future(
+        renga.protocol.send_request_async(
+            types.TEXT_DOCUMENT_INLINE_COMPLETION, inline_params(uri, 1, 4), msg_id="to-cancel"
+        )
+    )
+    recorded = await asyncio.to_thread(first_messages_request, anthropic_server)
+    started = time.monotonic()
+    renga.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="to-cancel"))
+    with pytest.raises(JsonRpcRequestCancelled):
+        await asyncio.wait_for(future, 5)
+    assert await asyncio.to_thread(anthropic_server.wait_for_disconnect, recorded, 2.0)
+    assert time.monotonic() - started < 1.0
+    assert recorded.client_disconnected and not recorded.completed
+
+
+async def test_without_a_key_the_server_starts_answers_empty_and_says_what_to_set(
+    profile: str, workspace: Path, tmp_path: Path
+) -> None:
+    client = await start_session(server_env(tmp_path), profile, workspace)
+    try:
+        uri = open_document(client, workspace / "a.py", "x = \n")
+        results = [
+            await client.text_document_inline_completion_async(inline_params(uri, 0, 4))
+            for _ in range(3)
+        ]
+        assert all(not items_of(r) for r in results)
+        warnings = [m.message for m in client.messages if "ANTHROPIC_API_KEY" in m.message]
+        assert len(warnings) == 1, client.messages  # told once, not on every keystroke
+        assert any(s["state"] == "inactive" for s in client.statuses)  # type: ignore[attr-defined]
+    finally:
+        await client.shutdown_session()
+
+
+async def test_invalid_settings_get_one_message_and_defaults(
+    anthropic_server: AnthropicTestServer, profile: str, workspace: Path, tmp_path: Path
+) -> None:
+    env = server_env(tmp_path, ANTHROPIC_API_KEY="k", ANTHROPIC_BASE_URL=anthropic_server.base_url)
+    options = {"completion": {"maxTokens": "many"}, "models": {"fast": "claude-haiku-4-5-20251001"}}
+    client = await start_session(env, profile, workspace, initialization_options=options)
+    try:
+        uri = open_document(client, workspace / "b.py", "def f():\n    \n")
+        await client.text_document_inline_completion_async(inline_params(uri, 1, 4))
+        body = anthropic_server.messages_requests()[-1].body
+        assert body["model"] == "claude-haiku-4-5-20251001"  # the valid setting is used
+        assert body["max_tokens"] == 256  # the invalid one falls back to its default
+        invalid = [m.message for m in client.messages if "maxTokens" in m.message]
+        assert len(invalid) == 1
+    finally:
+        await client.shutdown_session()
+
+
+async def test_unknown_language_document_does_not_break_anything(
+    renga: LanguageClient, anthropic_server: AnthropicTestServer, workspace: Path
+) -> None:
+    anthropic_server.enqueue(Reply(text="world"))
+    uri = open_document(renga, workspace / "notes.xyz", "hello ", language_id="xyz")
+    result = await renga.text_document_inline_completion_async(inline_params(uri, 0, 6))
+    assert [i.insert_text for i in items_of(result)] == ["world"]

@@ -1,0 +1,151 @@
+"""The model module against the Anthropic-compatible test server, through the real SDK."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import pytest
+
+from anthropic_server import AnthropicTestServer, Reply
+from renga.config import ModelSettings, Settings
+from renga.model.catalog import Usage
+from renga.model.client import ModelClient, credentials_problem
+from renga.model.errors import Failure, ModelError
+from renga.model.request import ModelRequest
+
+
+def make_client(
+    server: AnthropicTestServer, **models: object
+) -> tuple[ModelClient, list[Usage], list[str]]:
+    settings = Settings(
+        base_url=server.base_url, models=dataclasses.replace(ModelSettings(), **models)
+    )
+    usages: list[Usage] = []
+    notices: list[str] = []
+    client = ModelClient(
+        settings,
+        environ={"ANTHROPIC_API_KEY": "sk-test"},
+        on_usage=lambda feature, usage: usages.append(usage),
+        on_notice=notices.append,
+    )
+    return client, usages, notices
+
+
+def request(**kw: object) -> ModelRequest:
+    fields: dict[str, object] = {
+        "role": "fast",
+        "feature": "test",
+        "system": [{"type": "text", "text": "sys"}],
+        "messages": [{"role": "user", "content": "hi"}],
+        "max_tokens": 50,
+        "prefill": "<fill>",
+        "interactive": True,
+    }
+    fields.update(kw)
+    return ModelRequest(**fields)  # type: ignore[arg-type]
+
+
+async def test_stream_text_prefill_and_usage(anthropic_server: AnthropicTestServer) -> None:
+    anthropic_server.enqueue(Reply(text="return 42", input_tokens=120))
+    client, usages, _ = make_client(anthropic_server)
+    async with client.stream(request()) as stream:
+        text = "".join([piece async for piece in stream.text()])
+    await client.aclose()
+    assert text == "return 42"
+    assert stream.prefill == "<fill>"
+    body = anthropic_server.requests[-1].body
+    assert body["messages"][-1] == {"role": "assistant", "content": "<fill>"}
+    assert "temperature" not in body  # API version 2026-10-21 rejects it
+    assert usages[0].input_tokens == 120 and usages[0].output_tokens > 0
+
+
+async def test_prefill_is_left_out_for_models_that_reject_it(
+    anthropic_server: AnthropicTestServer,
+) -> None:
+    client, _, _ = make_client(anthropic_server, fast="claude-haiku-4-6")
+    async with client.stream(request()) as stream:
+        [piece async for piece in stream.text()]
+    await client.aclose()
+    assert stream.prefill == ""
+    assert anthropic_server.requests[-1].body["messages"][-1]["role"] == "user"
+
+
+async def test_retired_model_falls_back_once_and_tells_the_user(
+    anthropic_server: AnthropicTestServer,
+) -> None:
+    anthropic_server.enqueue(
+        Reply(status=404, error_type="not_found_error", error_message="model: gone")
+    )
+    client, _, notices = make_client(
+        anthropic_server, fast="claude-gone", fast_fallbacks=["claude-haiku-4-5"]
+    )
+    async with client.stream(request()) as stream:
+        [piece async for piece in stream.text()]
+    async with client.stream(request()) as again:
+        [piece async for piece in again.text()]
+    await client.aclose()
+    models = [r.body["model"] for r in anthropic_server.messages_requests()]
+    assert models == ["claude-gone", "claude-haiku-4-5", "claude-haiku-4-5"]
+    assert stream.model == "claude-haiku-4-5"
+    assert len(notices) == 1 and "claude-gone" in notices[0]
+
+
+@pytest.mark.parametrize(
+    ("reply", "failure"),
+    [
+        (Reply(status=401, error_type="authentication_error"), Failure.AUTH),
+        (Reply(status=429, headers={"retry-after": "7"}), Failure.RATE_LIMIT),
+        (Reply(status=529), Failure.OVERLOADED),
+        (
+            Reply(text="abc def ghi", midstream_error="overloaded_error", error_after_deltas=1),
+            Failure.OVERLOADED,
+        ),
+        (Reply(text="abc def ghi jkl", truncate_after_deltas=1), Failure.CONNECTION),
+        (Reply(text="abc def", malformed=True), Failure.STREAM),
+    ],
+)
+async def test_failures_become_model_errors(
+    anthropic_server: AnthropicTestServer, reply: Reply, failure: Failure
+) -> None:
+    anthropic_server.enqueue(reply)
+    client, _, _ = make_client(anthropic_server)
+    with pytest.raises(ModelError) as info:
+        async with client.stream(request()) as stream:
+            [piece async for piece in stream.text()]
+    await client.aclose()
+    assert info.value.failure is failure
+    if reply.status == 429:
+        assert info.value.retry_after == 7
+    assert len(anthropic_server.messages_requests()) == 1  # interactive: never retried
+
+
+async def test_leaving_the_stream_closes_the_http_response(
+    anthropic_server: AnthropicTestServer,
+) -> None:
+    anthropic_server.enqueue(Reply(text="x " * 200, ttft=0.05, tokens_per_second=50))
+    client, usages, _ = make_client(anthropic_server)
+    async with client.stream(request()) as stream:
+        async for _ in stream.text():
+            break
+    recorded = anthropic_server.requests[-1]
+    assert await asyncio.to_thread(anthropic_server.wait_for_disconnect, recorded, 2.0)
+    await client.aclose()
+    assert usages and usages[0].output_tokens >= 1  # an aborted stream is still counted
+
+
+async def test_create_returns_tool_calls(anthropic_server: AnthropicTestServer) -> None:
+    anthropic_server.enqueue(Reply(tool_calls=[{"name": "edit", "input": {"text": "x"}}]))
+    client, _, _ = make_client(anthropic_server)
+    reply = await client.create(request(role="smart", interactive=False, prefill=""))
+    await client.aclose()
+    assert reply.tool_calls[0]["name"] == "edit" and reply.tool_calls[0]["input"] == {"text": "x"}
+    assert reply.model == "claude-sonnet-4-5"
+
+
+def test_missing_credentials_name_what_to_set() -> None:
+    assert "ANTHROPIC_API_KEY" in (credentials_problem(Settings(), {}) or "")
+    assert credentials_problem(Settings(), {"ANTHROPIC_API_KEY": "k"}) is None
+    vertex = credentials_problem(Settings(provider="vertex"), {}) or ""
+    assert "CLOUD_ML_REGION" in vertex and "ANTHROPIC_VERTEX_PROJECT_ID" in vertex
+    assert "AWS_REGION" in (credentials_problem(Settings(provider="bedrock"), {}) or "")
