@@ -1,0 +1,89 @@
+"""The ``renga`` command as a user runs it: a subprocess, with and without credentials."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from anthropic_server import AnthropicTestServer, Reply
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "stats.py"
+
+
+def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "RENGA_", "AWS_"))
+    }
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "renga", *args],
+        capture_output=True,
+        text=True,
+        env=clean,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("renga ")
+
+
+def test_complete_prints_the_models_suggestion(anthropic_server: AnthropicTestServer) -> None:
+    anthropic_server.enqueue(Reply(text="total = sum((v - m) ** 2 for v in values)"))
+    result = run(
+        "complete",
+        str(EXAMPLE),
+        "--line",
+        "12",
+        "--character",
+        "4",
+        ANTHROPIC_API_KEY="test-key",
+        ANTHROPIC_BASE_URL=anthropic_server.base_url,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "total = sum((v - m) ** 2 for v in values)\n"
+    prompt = str(anthropic_server.messages_requests()[0].body["messages"][0]["content"])
+    assert "def variance" in prompt
+
+
+def test_complete_without_a_key_says_exactly_what_is_missing() -> None:
+    result = run("complete", str(EXAMPLE), "--line", "12", "--character", "4")
+    assert result.returncode != 0
+    assert "ANTHROPIC_API_KEY" in result.stderr
+    assert result.stdout == ""
+
+
+def test_complete_on_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    result = run("complete", str(tmp_path / "nope.py"), "--line", "0", "--character", "0")
+    assert result.returncode != 0
+    assert "cannot read" in result.stderr
+
+
+def test_doctor_without_a_key_reports_and_fails() -> None:
+    result = run("doctor")
+    assert result.returncode != 0
+    for expected in (
+        "ANTHROPIC_API_KEY",
+        "bedrock",
+        "vertex",
+        "claude-haiku-4-5",
+        "python: installed",
+    ):
+        assert expected in result.stdout
+
+
+def test_doctor_with_a_key_checks_the_api_and_redacts_the_key(
+    anthropic_server: AnthropicTestServer,
+) -> None:
+    key = "sk-ant-api03-SECRETSECRETSECRET-abcd"
+    result = run("doctor", ANTHROPIC_API_KEY=key, ANTHROPIC_BASE_URL=anthropic_server.base_url)
+    assert result.returncode == 0, result.stdout
+    assert "count_tokens" in result.stdout
+    assert "SECRETSECRETSECRET" not in result.stdout + result.stderr
+    assert anthropic_server.requests[-1].path.startswith("/v1/messages/count_tokens")
