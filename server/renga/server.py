@@ -66,9 +66,12 @@ class RengaServer(LanguageServer):
     @property
     def encoding(self) -> Encoding:
         try:
-            value = str(self.workspace.position_encoding or "utf-16")
+            negotiated = self.workspace.position_encoding
         except RuntimeError:  # before initialize
             return "utf-16"
+        # lsprotocol's PositionEncodingKind is a str-mixin Enum whose str() is its name, not the
+        # wire value: read .value, or every UTF-8 client is silently treated as UTF-16.
+        value = getattr(negotiated, "value", negotiated) or "utf-16"
         return value if value in ("utf-8", "utf-32") else "utf-16"  # type: ignore[return-value]
 
     def run_task(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:

@@ -4,6 +4,7 @@ Neovim's capabilities, and model traffic over HTTP through the SDK to the test s
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -33,29 +34,45 @@ async def test_capabilities(renga: LanguageClient) -> None:
 async def test_incremental_sync_keeps_text_and_tree_equal_to_a_fresh_parse(
     renga: LanguageClient, workspace: Path
 ) -> None:
-    uri = open_document(renga, workspace / "m.py", "def f(a):\r\n    return a  # 日本\r\n")
-    changes = [
-        ((0, 6), (0, 7), "x_😀"),  # a non-BMP character: two UTF-16 units
-        ((1, 11), (1, 12), "x_😀"),
-        ((1, 22), (1, 22), "語"),
-        ((2, 0), (2, 0), "class C:\n    pass\n"),
+    text = "def f(a):\r\n    return a  # 日本\r\n"
+    uri = open_document(renga, workspace / "m.py", text)
+    encoding = "utf-8" if renga.init_result.capabilities.position_encoding == "utf-8" else "utf-16"  # type: ignore[attr-defined]
+
+    def column(line: int, chars: int) -> int:
+        """``chars`` characters into ``line`` of the current text, in the negotiated units."""
+        head = text.split("\n")[line][:chars]
+        return (
+            len(head.encode("utf-8")) if encoding == "utf-8" else len(head.encode("utf-16-le")) // 2
+        )
+
+    changes = [  # (line, first char, last char) in characters, then the new text
+        (0, 6, 7, "x_😀"),  # a non-BMP character: two UTF-16 units, four bytes
+        (1, 11, 12, "x_😀"),
+        (1, 20, 20, "語"),
+        (2, 0, 0, "class C:\n    pass\n"),
     ]
-    for version, (start, end, text) in enumerate(changes, start=2):
+    for version, (line, first, last, new) in enumerate(changes, start=2):
+        start, end = (
+            types.Position(line, column(line, first)),
+            types.Position(line, column(line, last)),
+        )
         renga.text_document_did_change(
             types.DidChangeTextDocumentParams(
                 text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
                 content_changes=[
                     types.TextDocumentContentChangePartial(
-                        range=types.Range(start=types.Position(*start), end=types.Position(*end)),
-                        text=text,
+                        range=types.Range(start=start, end=end), text=new
                     )
                 ],
             )
         )
+        lines = text.split("\n")
+        lines[line] = lines[line][:first] + new + lines[line][last:]
+        text = "\n".join(lines)
     state = await renga.protocol.send_request_async("renga/documentState", {"uri": uri})
     expected = "def f(x_😀):\r\n    return x_😀  # 日本語\r\nclass C:\n    pass\n"
-    if state.encoding == "utf-8":  # the same edits, counted in bytes, land elsewhere
-        pytest.skip("client negotiated UTF-8; the UTF-16 edits above do not apply")
+    assert text == expected
+    assert state.encoding == encoding
     assert state.text == expected
     assert state.version == 5
     fresh = registry().get("python").parser().parse(expected.encode())  # type: ignore[union-attr]
@@ -162,3 +179,75 @@ async def test_unknown_language_document_does_not_break_anything(
     uri = open_document(renga, workspace / "notes.xyz", "hello ", language_id="xyz")
     result = await renga.text_document_inline_completion_async(inline_params(uri, 0, 6))
     assert [i.insert_text for i in items_of(result)] == ["world"]
+
+
+async def test_utf8_positions_when_the_client_offers_them(
+    anthropic_server: AnthropicTestServer, workspace: Path, tmp_path: Path
+) -> None:
+    from lsprotocol.types import ClientCapabilities, GeneralClientCapabilities, PositionEncodingKind
+    from pytest_lsp import ClientServerConfig, client_capabilities
+
+    env = server_env(tmp_path, ANTHROPIC_API_KEY="k", ANTHROPIC_BASE_URL=anthropic_server.base_url)
+    client = await ClientServerConfig(
+        server_command=[sys.executable, "-m", "renga", "serve"], server_env=env
+    ).start()
+    caps: ClientCapabilities = client_capabilities("neovim")
+    caps.general = GeneralClientCapabilities(
+        position_encodings=[PositionEncodingKind.Utf16, PositionEncodingKind.Utf8]
+    )
+    result = await client.initialize_session(
+        types.InitializeParams(capabilities=caps, root_uri=workspace.as_uri())
+    )
+    try:
+        assert result.capabilities.position_encoding == "utf-8"  # preferred: no conversion needed
+        uri = open_document(client, workspace / "u.py", "名 = 1\n")
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(
+                        range=types.Range(start=types.Position(0, 6), end=types.Position(0, 7)),
+                        text="2",
+                    )
+                ],
+            )
+        )
+        state = await client.protocol.send_request_async("renga/documentState", {"uri": uri})
+        assert state.text == "名 = 2\n"
+    finally:
+        await client.shutdown_session()
+
+
+async def test_serves_over_tcp(anthropic_server: AnthropicTestServer, tmp_path: Path) -> None:
+    import socket
+
+    from pygls.lsp.client import LanguageClient as PlainClient
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = server_env(tmp_path, ANTHROPIC_API_KEY="k", ANTHROPIC_BASE_URL=anthropic_server.base_url)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "renga", "serve", "--tcp", f"127.0.0.1:{port}", env=env
+    )
+    client = PlainClient("tcp-test", "1")
+    try:
+        for _ in range(100):
+            try:
+                await client.start_tcp("127.0.0.1", port)
+                break
+            except OSError:
+                await asyncio.sleep(0.05)
+        result = await asyncio.wait_for(
+            client.initialize_async(
+                types.InitializeParams(capabilities=types.ClientCapabilities())
+            ),
+            10,
+        )
+        assert result.capabilities.inline_completion_provider is not None
+        await client.shutdown_async(None)
+        client.exit(None)
+    finally:
+        await client.stop()
+        proc.kill()
+        await proc.wait()
