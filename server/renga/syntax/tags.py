@@ -1,0 +1,180 @@
+"""Tags of a syntax tree: definitions (with header, body and doc), references and imports.
+
+Read with each language's ``tags.scm`` in the capture vocabulary of ``grammars/README.md``. This
+module knows capture names only, never a language's node types, so every language is handled by
+the same code. Queries are compiled once per language (``Language.query``).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+import tree_sitter as ts
+
+from renga.syntax.languages import Language
+
+DEFINITION = "definition."
+REFERENCE = "reference."
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    kind: str
+    name: str
+    # Byte range of the whole definition node.
+    start: int
+    end: int
+    # Where the body begins (the header is ``start:header_end``); ``end`` when it has no body.
+    header_end: int
+    # Byte range of the body, when it has one: a definition with a body is a scope.
+    body: tuple[int, int] | None = None
+    # Byte range of its docstring or attached comment.
+    doc: tuple[int, int] | None = None
+    line: int = 0
+
+    @property
+    def is_scope(self) -> bool:
+        return self.body is not None
+
+    def contains(self, offset: int) -> bool:
+        return self.body is not None and self.body[0] <= offset <= self.body[1]
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    kind: str
+    name: str
+    start: int
+    end: int
+
+
+@dataclass
+class FileTags:
+    definitions: list[Definition] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    # Byte ranges of import statements, in file order.
+    imports: list[tuple[int, int]] = field(default_factory=list)
+
+    def enclosing(self, offset: int) -> list[Definition]:
+        """The scopes whose body holds ``offset``, outermost first."""
+        scopes = [d for d in self.definitions if d.contains(offset)]
+        scopes.sort(key=lambda d: (d.start, -d.end))
+        return scopes
+
+    def named(self, name: str) -> list[Definition]:
+        return [d for d in self.definitions if d.name == name]
+
+
+def _text(source: bytes, node: ts.Node) -> str:
+    return source[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
+
+
+def _header_end(node: ts.Node, body: ts.Node | None) -> int:
+    """Where the header stops: at the last token before the body that is not a comment (extras
+    such as comments may sit between a header and its body)."""
+    if body is None:
+        return node.end_byte
+    before = body.prev_sibling
+    while before is not None and before.is_extra:
+        before = before.prev_sibling
+    return (
+        before.end_byte
+        if before is not None and before.end_byte > node.start_byte
+        else body.start_byte
+    )
+
+
+def extract(
+    language: Language,
+    tree: ts.Tree,
+    source: bytes,
+    byte_range: tuple[int, int] | None = None,
+) -> FileTags:
+    """All tags of ``tree`` (or of the nodes meeting ``byte_range``), in file order."""
+    tags = FileTags()
+    query = language.query("tags")
+    if query is None:
+        return tags
+    cursor = ts.QueryCursor(query)
+    if byte_range is not None:
+        cursor.set_byte_range(*byte_range)
+    seen_defs: set[tuple[int, int, str]] = set()
+    seen_imports: set[tuple[int, int]] = set()
+    for _, captures in cursor.matches(tree.root_node):
+        names = captures.get("name", [])
+        for capture, nodes in captures.items():
+            if capture.startswith(DEFINITION) and names:
+                node, name = nodes[0], names[0]
+                key = (node.start_byte, node.end_byte, _text(source, name))
+                if key in seen_defs:
+                    continue
+                seen_defs.add(key)
+                body = captures.get("body", [None])[0]
+                doc = captures.get("doc", [None])[0]
+                tags.definitions.append(
+                    Definition(
+                        kind=capture.removeprefix(DEFINITION),
+                        name=key[2],
+                        start=node.start_byte,
+                        end=node.end_byte,
+                        header_end=_header_end(node, body),
+                        body=(body.start_byte, body.end_byte) if body is not None else None,
+                        doc=(doc.start_byte, doc.end_byte) if doc is not None else None,
+                        line=node.start_point[0],
+                    )
+                )
+            elif capture.startswith(REFERENCE) and names:
+                name = names[0]
+                tags.references.append(
+                    Reference(
+                        capture.removeprefix(REFERENCE),
+                        _text(source, name),
+                        name.start_byte,
+                        name.end_byte,
+                    )
+                )
+            elif capture == "import":
+                for node in nodes:
+                    span = (node.start_byte, node.end_byte)
+                    if span not in seen_imports:
+                        seen_imports.add(span)
+                        tags.imports.append(span)
+    tags.definitions.sort(key=lambda d: (d.start, -d.end))
+    tags.references.sort(key=lambda r: r.start)
+    tags.imports.sort()
+    return tags
+
+
+def header(source: bytes, definition: Definition) -> str:
+    """The definition's signature: its text before the body, trailing space stripped."""
+    return (
+        source[definition.start : definition.header_end].decode("utf-8", errors="replace").rstrip()
+    )
+
+
+def doc_text(source: bytes, definition: Definition) -> str:
+    if definition.doc is None:
+        return ""
+    start, end = definition.doc
+    return source[start:end].decode("utf-8", errors="replace")
+
+
+def summary(source: bytes, definition: Definition, indent: str = "    ") -> str:
+    """Signature and docstring, not the body: what the model needs to use a definition.
+    A docstring inside the body (Python) follows the header; a comment before it precedes it."""
+    head = header(source, definition)
+    if definition.doc is None:
+        return head
+    doc = doc_text(source, definition)
+    if definition.doc[0] < definition.start:
+        return f"{doc}\n{head}"
+    return f"{head}\n{indent}{doc}"
+
+
+def references_near(tags: FileTags, offset: int, before: int, after: int) -> list[Reference]:
+    """References within ``before`` bytes before and ``after`` bytes after ``offset``."""
+    starts = [r.start for r in tags.references]
+    lo = bisect.bisect_left(starts, offset - before)
+    hi = bisect.bisect_right(starts, offset + after)
+    return tags.references[lo:hi]
