@@ -19,6 +19,7 @@ from pygls.protocol.language_server import lsp_method
 
 from renga import __version__
 from renga.config import from_env, merge
+from renga.context.types import ContextSources
 from renga.syntax.document import Document, Edit
 from renga.syntax.languages import registry
 from renga.syntax.positions import Encoding
@@ -73,6 +74,9 @@ class RengaServer(LanguageServer):
         # wire value: read .value, or every UTF-8 client is silently treated as UTF-16.
         value = getattr(negotiated, "value", negotiated) or "utf-16"
         return value if value in ("utf-8", "utf-32") else "utf-16"  # type: ignore[return-value]
+
+    def context_sources(self) -> ContextSources:
+        return ContextSources(documents=self.documents)
 
     def run_task(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """Background work with a kept reference and its failures logged, never lost."""
@@ -264,7 +268,7 @@ async def inline_completion(
     pos = params.position
     offset = doc.offset_at(pos.line, pos.character)
     try:
-        suggestion = await complete(doc, offset, ls.settings, ls.model)
+        suggestion = await complete(doc, offset, ls.settings, ls.model, ls.context_sources())
     except ModelError as exc:
         if exc.failure in (Failure.AUTH, Failure.PERMISSION, Failure.NOT_CONFIGURED):
             ls.tell_once(f"model-{exc.failure.value}", f"renga: {exc}", types.MessageType.Error)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from renga.completion.postprocess import Spot, postprocess
 from renga.config import Settings
-from renga.context.window import cursor_context
+from renga.context.assemble import build_context
+from renga.context.types import ContextSources
 from renga.model.client import ModelClient
 from renga.prompts.completion import CLOSE, completion_request
 from renga.syntax.document import Document
@@ -30,10 +31,14 @@ def path_of(uri: str) -> str:
 
 
 async def complete(
-    doc: Document, offset: int, settings: Settings, model: ModelClient
+    doc: Document,
+    offset: int,
+    settings: Settings,
+    model: ModelClient,
+    sources: ContextSources | None = None,
 ) -> Suggestion | None:
     t0 = time.monotonic()
-    ctx = cursor_context(doc, offset, path_of(doc.uri), settings.context.token_budget)
+    ctx = build_context(doc, offset, settings, sources or ContextSources(), path_of(doc.uri))
     request = completion_request(ctx, max_tokens=settings.completion.max_tokens)
     t1 = time.monotonic()
     chunks: list[str] = []

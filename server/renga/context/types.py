@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from renga.syntax.document import Document
 
 
 def estimate_tokens(text: str) -> int:
@@ -39,3 +44,44 @@ class CursorContext:
     sections: list[Section] = field(default_factory=list)
     # Whether a multi-line completion (a block) is wanted here, or the rest of the line.
     multiline: bool = True
+
+
+@dataclass(frozen=True)
+class IndexedDefinition:
+    """A definition found by the workspace index: enough to show it without opening the file."""
+
+    path: str
+    name: str
+    kind: str
+    line: int
+    # Signature and docstring (``syntax.tags.summary``), never the whole body.
+    summary: str
+
+
+class SymbolIndex(Protocol):
+    """What the context engine and the refactor planner ask of the workspace index."""
+
+    def lookup(self, name: str, limit: int = 5) -> list[IndexedDefinition]: ...
+
+    def files(self) -> list[str]: ...
+
+    def definitions_in(self, path: str) -> list[IndexedDefinition]: ...
+
+
+def _nothing_excluded(path: str) -> bool:
+    return False
+
+
+@dataclass
+class ContextSources:
+    """What a context may draw on besides the document at the cursor; every part may be empty.
+
+    The server fills this from its state; ``renga context`` fills it from a folder on disk."""
+
+    # Open documents by URI (the cursor's own included; sources skip it).
+    documents: Mapping[str, Document] = field(default_factory=dict)
+    index: SymbolIndex | None = None
+    # Privacy: a path for which this is true never contributes context.
+    excluded: Callable[[str], bool] = _nothing_excluded
+    # The workspace folder, for paths shown relative to it.
+    root: str | None = None
