@@ -44,6 +44,11 @@ class CursorContext:
     sections: list[Section] = field(default_factory=list)
     # Whether a multi-line completion (a block) is wanted here, or the rest of the line.
     multiline: bool = True
+    # 0-based line where the live window (``prefix``) starts.
+    first_line: int = 0
+    # Whether the stable sections are long enough for the prompt cache (Haiku 4.5: 4,096
+    # tokens with the system prompt), so the prompt marks them with ``cache_control``.
+    cache_stable: bool = False
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,19 @@ Claude has no fill-in-the-middle endpoint, so the file is shown with a hole mark
 and the model is asked for the text of the hole only. The stable instructions are the system
 prompt; with models that accept prefill the assistant turn starts with ``<fill>`` so the answer
 begins with code, not prose, and ``</fill>`` is a stop sequence.
+
+Layout for the prompt cache: the system prompt, then the *stable* block (the file around the
+live window as it was at the last refresh, and the imports), which stays byte for byte the same
+while the user types in one place and is marked with ``cache_control`` when it is long enough to
+be cached; then the *live* block (enclosing scopes, definitions, recent edits, and the live window
+with the cursor), which changes on every keystroke.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from renga.context.types import CursorContext
+from renga.context.types import CursorContext, Section
 from renga.model.request import ModelRequest
 
 HOLE = "<<FILL>>"
@@ -26,27 +32,33 @@ Rules:
 line; if it starts an empty block or follows a header, write the block body, and stop at the end \
 of the enclosing block.
 - Never repeat text that already follows the marker.
-- If nothing useful fits, reply {OPEN}{CLOSE}."""
+- If nothing useful fits, reply {OPEN}{CLOSE}.
+Context comes in tags: <context kind="file"> is the text around the live window (it may lag the \
+live buffer by a few keystrokes); "imports" are the file's imports; "scope" the headers of the \
+blocks enclosing the cursor; "definition" signatures and docs of names used near the cursor; \
+"recent_edit" what the user just changed in another file. The live window in <file> is current."""
 
 
-def _context_block(ctx: CursorContext) -> str:
-    parts = []
-    for section in ctx.sections:
-        parts.append(
-            f'<context kind="{section.kind}" source="{section.source}">\n{section.text}\n</context>'
-        )
-    return "\n".join(parts)
+def _block(sections: list[Section]) -> str:
+    return "\n".join(
+        f'<context kind="{s.kind}" source="{s.source}">\n{s.text}\n</context>' for s in sections
+    )
 
 
 def completion_request(ctx: CursorContext, *, max_tokens: int) -> ModelRequest:
     system: list[dict[str, Any]] = [{"type": "text", "text": SYSTEM}]
     content: list[dict[str, Any]] = []
-    stable = _context_block(ctx)
+    stable = _block([s for s in ctx.sections if s.stable])
     if stable:
-        content.append({"type": "text", "text": stable})
+        block: dict[str, Any] = {"type": "text", "text": stable}
+        if ctx.cache_stable:
+            block["cache_control"] = {"type": "ephemeral"}
+        content.append(block)
     scope = "the rest of the current line" if not ctx.multiline else "a line or a block"
+    live_context = _block([s for s in ctx.sections if not s.stable])
     live = (
-        f'<file path="{ctx.path}" language="{ctx.language}">\n'
+        (live_context + "\n" if live_context else "")
+        + f'<file path="{ctx.path}" language="{ctx.language}" first_line="{ctx.first_line + 1}">\n'
         f"{ctx.prefix}{HOLE}{ctx.suffix}\n</file>\n"
         f"Fill {HOLE} with {scope}."
     )

@@ -1,0 +1,185 @@
+"""Definitions (signature and docstring, never the body) of the names used near the cursor.
+
+Names come from the references around the cursor. Each is looked up in the same file, then in
+the other open documents, then in the workspace index; a name whose definition the prompt
+already shows needs nothing. Candidates are ranked by how likely the completion needs them:
+how often and how close to the cursor the name is used, where the definition lives (the same
+file, an open document, the index) and its kind (a function or type is more telling than a
+field).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from renga.context.scopes import indentation
+from renga.context.snapshot import Cursor, DocSnapshot, late, shown_path
+from renga.context.tagcache import TAGS, CachedTags, references_in
+from renga.context.types import IndexedDefinition, Section, SymbolIndex, estimate_tokens
+from renga.syntax.tags import Definition, header, summary
+
+log = logging.getLogger(__name__)
+
+# Bytes around the cursor whose references are the candidate names.
+NEAR_BEFORE = 3000
+NEAR_AFTER = 1000
+# Per name, how many definitions to show at most (overloads, same name in several files).
+PER_NAME = 2
+MAX_SUMMARY_CHARS = 1200
+
+SOURCE_WEIGHT = {"file": 3.0, "open": 2.0, "index": 1.0}
+# Kinds are the capture vocabulary of grammars/README.md, not node types.
+KIND_WEIGHT = {"field": 0.6, "variable": 0.6, "constant": 0.8, "module": 0.7, "namespace": 0.7}
+
+
+@dataclass
+class Candidate:
+    score: float
+    name: str
+    source: str
+    text: str
+
+
+def _name_scores(cursor: Cursor) -> list[tuple[float, str]]:
+    doc = cursor.doc
+    lo, hi = max(0, cursor.offset - NEAR_BEFORE), cursor.offset + NEAR_AFTER
+    refs = references_in(doc.language, doc.tree, doc.source, lo, hi)
+    stats: dict[str, list[float]] = {}
+    for r in refs:
+        distance = abs(r.start - cursor.offset)
+        entry = stats.setdefault(r.name, [0.0, float(distance)])
+        entry[0] += 1
+        entry[1] = min(entry[1], distance)
+    scored = [(count / (1.0 + distance / 400.0), name) for name, (count, distance) in stats.items()]
+    scored.sort(reverse=True)
+    return scored
+
+
+_pool: ThreadPoolExecutor | None = None
+MAX_LOOKUPS = 24
+
+
+def lookup_all(
+    index: SymbolIndex, names: list[str], deadline: float
+) -> list[list[IndexedDefinition]]:
+    """Index lookups for ``names`` on a worker thread (the index may read SQLite): whatever has
+    not come back by ``deadline`` is given up, not waited for."""
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="renga-index-lookup")
+    done: list[list[IndexedDefinition]] = []
+
+    def work() -> None:
+        for name in names[:MAX_LOOKUPS]:
+            if late(deadline):
+                break
+            try:
+                done.append(index.lookup(name, limit=PER_NAME + 2))
+            except Exception:  # a broken index costs this source, never the completion
+                log.debug("index lookup failed", exc_info=True)
+                done.append([])
+
+    future = _pool.submit(work)
+    try:
+        future.result(timeout=max(0.0, deadline - time.perf_counter()))
+    except TimeoutError:
+        future.cancel()
+    # What came back in time (a list append is atomic); the rest is dropped.
+    return list(done)
+
+
+def _with_scopes(cached: CachedTags, d: Definition) -> str:
+    """The definition's summary under the first lines of the scopes around it (so a method
+    shows its class), each at its own indentation."""
+    source = cached.source
+    text = summary(source, d)
+    if len(text) > MAX_SUMMARY_CHARS:
+        text = text[:MAX_SUMMARY_CHARS].rsplit("\n", 1)[0] + "\n..."
+    lines = [
+        indentation(source, s.start) + header(source, s).split("\n", 1)[0]
+        for s in cached.tags.enclosing(d.start)
+        if s is not d
+    ]
+    lines.append(indentation(source, d.start) + text)
+    return "\n".join(lines)
+
+
+def _kind_weight(kind: str) -> float:
+    return KIND_WEIGHT.get(kind, 1.0)
+
+
+def definition_sections(cursor: Cursor, deadline: float) -> list[Section]:
+    names = _name_scores(cursor)
+    if not names:
+        return []
+    own = cursor.tags.by_name()
+    others: list[tuple[DocSnapshot, CachedTags]] = []
+    open_paths = {cursor.doc.path}
+    for other in cursor.others:
+        open_paths.add(other.path)
+        if cursor.excluded(other.path) or other.language is None:
+            continue
+        others.append((other, other.tags(TAGS)))
+        if late(deadline):
+            break
+    candidates: list[Candidate] = []
+    wanted: list[tuple[float, str]] = []
+    for name_score, name in names:
+        if late(deadline):
+            break
+        found: list[Candidate] = []
+        local = own.get(name, [])
+        if any(cursor.shows(d.start, d.header_end) for d in local):
+            continue  # the prompt shows it already
+        for d in local[:PER_NAME]:
+            score = name_score * SOURCE_WEIGHT["file"] * _kind_weight(d.kind)
+            found.append(
+                Candidate(
+                    score, name, f"{cursor.doc.shown}:{d.line + 1}", _with_scopes(cursor.tags, d)
+                )
+            )
+        if not found:
+            for other, cached in others:
+                for d in cached.by_name().get(name, [])[:PER_NAME]:
+                    score = name_score * SOURCE_WEIGHT["open"] * _kind_weight(d.kind)
+                    found.append(
+                        Candidate(
+                            score, name, f"{other.shown}:{d.line + 1}", _with_scopes(cached, d)
+                        )
+                    )
+        if not found:
+            wanted.append((name_score, name))
+            continue
+        candidates.extend(found)
+    if cursor.index is not None and wanted and not late(deadline):
+        names_wanted = [n for _, n in wanted]
+        for (name_score, name), hits in zip(
+            wanted, lookup_all(cursor.index, names_wanted, deadline), strict=False
+        ):
+            found = []
+            for hit in hits:
+                if hit.path in open_paths or cursor.excluded(hit.path):
+                    continue
+                score = name_score * SOURCE_WEIGHT["index"] * _kind_weight(hit.kind)
+                source = f"{shown_path(hit.path, cursor.root)}:{hit.line + 1}"
+                found.append(Candidate(score, name, source, hit.summary))
+                if len(found) >= PER_NAME:
+                    break
+            candidates.extend(found)
+    candidates.sort(key=lambda c: -c.score)
+    sections: list[Section] = []
+    seen: set[str] = set()
+    left = cursor.budget
+    for c in candidates:
+        if c.text in seen:
+            continue
+        cost = estimate_tokens(c.text)
+        if cost > left:
+            continue
+        seen.add(c.text)
+        left -= cost
+        sections.append(Section(kind="definition", source=c.source, text=c.text))
+    return sections
