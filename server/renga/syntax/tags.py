@@ -98,7 +98,8 @@ def _doc_span(source: bytes, docs: list[ts.Node], node: ts.Node) -> tuple[int, i
         return (inside[0].start_byte, inside[-1].end_byte)
     start = end = node.start_byte
     for doc in sorted(docs, key=lambda d: d.start_byte, reverse=True):
-        if doc.end_byte > start or _BLANK_LINE.search(source, doc.end_byte, start):
+        # From the doc's last byte: some grammars end a line comment with its newline.
+        if doc.end_byte > start or _BLANK_LINE.search(source, max(doc.end_byte - 1, 0), start):
             break
         start = doc.start_byte
         if end == node.start_byte:
