@@ -137,6 +137,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def cmd_context(args: argparse.Namespace) -> int:
+    from renga.context.inspect import run
+
+    return run(args.file, args.line, args.character, args.json, args.root)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="renga", description=__doc__)
     parser.add_argument("--version", action="version", version=f"renga {__version__}")
@@ -152,6 +158,16 @@ def build_parser() -> argparse.ArgumentParser:
     complete.add_argument("--line", type=int, required=True, help="0-based line")
     complete.add_argument("--character", type=int, required=True, help="0-based UTF-16 column")
     complete.set_defaults(func=cmd_complete)
+
+    context = sub.add_parser(
+        "context", help="print the request an inline completion at a cursor would send (offline)"
+    )
+    context.add_argument("file")
+    context.add_argument("--line", type=int, required=True, help="0-based line")
+    context.add_argument("--character", type=int, required=True, help="0-based UTF-16 column")
+    context.add_argument("--json", action="store_true", help="the body and what made it (meta)")
+    context.add_argument("--root", help="the workspace folder (default: the nearest .git above)")
+    context.set_defaults(func=cmd_context)
 
     doctor = sub.add_parser("doctor", help="check the configuration and the model service")
     doctor.set_defaults(func=cmd_doctor)

@@ -12,7 +12,8 @@ from renga.syntax.document import Document, Edit
 from renga.syntax.languages import registry
 from renga.syntax.tags import FileTags, extract
 
-FIXTURE = Path(__file__).resolve().parents[2] / "grammars" / "python" / "tests" / "fixture.py"
+GRAMMARS = Path(__file__).resolve().parents[2] / "grammars"
+FIXTURES = sorted(p for p in GRAMMARS.glob("*/tests/fixture.*"))
 
 PIECES = [
     "x",
@@ -47,11 +48,14 @@ def test_diff_finds_the_one_changed_span() -> None:
     assert change is not None and change.new_end - change.start == 1
 
 
-@pytest.mark.parametrize("seed", range(30))
-def test_incremental_tags_equal_a_full_extraction_after_random_edits(seed: int) -> None:
-    language = registry().get("python")
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: p.parent.parent.name)
+def test_incremental_tags_equal_a_full_extraction_after_random_edits(
+    fixture: Path, seed: int
+) -> None:
+    language = registry().get(fixture.parent.parent.name)
     assert language is not None
-    text = FIXTURE.read_text("utf-8") * 3
+    text = fixture.read_text("utf-8") * 3
     doc = Document("file:///t.py", text, language=language)
     cache = TagCache()
     cache.get(doc.uri, language, doc.tree, doc.source, doc.version)

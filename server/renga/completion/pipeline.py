@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from renga.completion.postprocess import Spot, postprocess
 from renga.config import Settings
 from renga.context.assemble import build_context
+from renga.context.budget import CALIBRATOR
 from renga.context.types import ContextSources
 from renga.model.client import ModelClient
 from renga.prompts.completion import CLOSE, completion_request
@@ -50,6 +51,7 @@ async def complete(
                 break
         used_model = stream.model
         first = stream.first_token_at
+    CALIBRATOR.observe_usage(request, stream.usage)
     t2 = time.monotonic()
     raw = stream.prefill + "".join(chunks)
     text = postprocess(raw, Spot(prefix=ctx.prefix, suffix=ctx.suffix, multiline=ctx.multiline))

@@ -11,14 +11,13 @@ field).
 from __future__ import annotations
 
 import logging
-import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from renga.context.scopes import indentation
 from renga.context.snapshot import Cursor, DocSnapshot, late, shown_path
 from renga.context.tagcache import TAGS, CachedTags, references_in
 from renga.context.types import IndexedDefinition, Section, SymbolIndex, estimate_tokens
+from renga.syntax.languages import registry
 from renga.syntax.tags import Definition, header, summary
 
 log = logging.getLogger(__name__)
@@ -32,6 +31,8 @@ MAX_SUMMARY_CHARS = 1200
 
 SOURCE_WEIGHT = {"file": 3.0, "open": 2.0, "index": 1.0}
 # Kinds are the capture vocabulary of grammars/README.md, not node types.
+# A same-named definition in another language is rarely the one meant.
+OTHER_LANGUAGE_WEIGHT = 0.2
 KIND_WEIGHT = {"field": 0.6, "variable": 0.6, "constant": 0.8, "module": 0.7, "namespace": 0.7}
 
 
@@ -58,37 +59,24 @@ def _name_scores(cursor: Cursor) -> list[tuple[float, str]]:
     return scored
 
 
-_pool: ThreadPoolExecutor | None = None
 MAX_LOOKUPS = 24
 
 
 def lookup_all(
     index: SymbolIndex, names: list[str], deadline: float
 ) -> list[list[IndexedDefinition]]:
-    """Index lookups for ``names`` on a worker thread (the index may read SQLite): whatever has
-    not come back by ``deadline`` is given up, not waited for."""
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="renga-index-lookup")
+    """Index lookups for ``names`` until ``deadline``; the names not reached are given up.
+    (The workspace index answers from memory, so a lookup never blocks on the disk.)"""
     done: list[list[IndexedDefinition]] = []
-
-    def work() -> None:
-        for name in names[:MAX_LOOKUPS]:
-            if late(deadline):
-                break
-            try:
-                done.append(index.lookup(name, limit=PER_NAME + 2))
-            except Exception:  # a broken index costs this source, never the completion
-                log.debug("index lookup failed", exc_info=True)
-                done.append([])
-
-    future = _pool.submit(work)
-    try:
-        future.result(timeout=max(0.0, deadline - time.perf_counter()))
-    except TimeoutError:
-        future.cancel()
-    # What came back in time (a list append is atomic); the rest is dropped.
-    return list(done)
+    for name in names[:MAX_LOOKUPS]:
+        if late(deadline):
+            break
+        try:
+            done.append(index.lookup(name, limit=PER_NAME + 2))
+        except Exception:  # a broken index costs this source, never the completion
+            log.debug("index lookup failed", exc_info=True)
+            done.append([])
+    return done
 
 
 def _with_scopes(cached: CachedTags, d: Definition) -> str:
@@ -154,6 +142,7 @@ def definition_sections(cursor: Cursor, deadline: float) -> list[Section]:
             wanted.append((name_score, name))
             continue
         candidates.extend(found)
+    language = cursor.doc.language.name if cursor.doc.language else None
     if cursor.index is not None and wanted and not late(deadline):
         names_wanted = [n for _, n in wanted]
         for (name_score, name), hits in zip(
@@ -164,6 +153,8 @@ def definition_sections(cursor: Cursor, deadline: float) -> list[Section]:
                 if hit.path in open_paths or cursor.excluded(hit.path):
                     continue
                 score = name_score * SOURCE_WEIGHT["index"] * _kind_weight(hit.kind)
+                if registry().name_for(None, hit.path) != language:
+                    score *= OTHER_LANGUAGE_WEIGHT
                 source = f"{shown_path(hit.path, cursor.root)}:{hit.line + 1}"
                 found.append(Candidate(score, name, source, hit.summary))
                 if len(found) >= PER_NAME:

@@ -1,0 +1,155 @@
+"""The assembled context for a cursor: each source's section, the budget, exclusions, timing."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from context_helpers import make_doc
+
+from renga.config import ContextSettings, Settings
+from renga.context import assemble
+from renga.context.assemble import build_context
+from renga.context.types import ContextSources, CursorContext, IndexedDefinition
+from renga.syntax.document import Edit
+
+SETTINGS = Settings()
+
+
+def big_class(methods: int = 300) -> str:
+    body = "".join(
+        f"    def method_{i}(self, value):\n        total = value + {i}\n        return total\n\n"
+        for i in range(methods)
+    )
+    return (
+        "import os\nfrom collections import OrderedDict\n\n\n"
+        "class Engine(Base):\n    \"\"\"Runs things.\"\"\"\n\n" + body
+    )
+
+
+def kinds(ctx: CursorContext) -> list[str]:
+    return [s.kind for s in ctx.sections]
+
+
+def section(ctx: CursorContext, kind: str) -> str:
+    return "\n".join(s.text for s in ctx.sections if s.kind == kind)
+
+
+def at(doc_text: str, marker: str) -> int:
+    return doc_text.encode().index(marker.encode())
+
+
+def test_enclosing_scope_headers_far_above_the_window_are_included() -> None:
+    text = big_class()
+    doc = make_doc(text)
+    offset = at(text, "return total\n\n    def method_290")
+    ctx = build_context(doc, offset, SETTINGS, ContextSources(), "/ws/main.py")
+    assert "class Engine(Base):" not in ctx.prefix
+    scope = section(ctx, "scope")
+    assert scope.startswith("class Engine(Base):")
+    assert "    def method_289(self, value):" in scope
+
+
+def test_imports_far_above_are_shown_once() -> None:
+    text = big_class()
+    doc = make_doc(text)
+    ctx = build_context(doc, at(text, "total = value + 250"), SETTINGS, ContextSources(), "/ws/main.py")
+    everything = "\n".join(s.text for s in ctx.sections) + ctx.prefix + ctx.suffix
+    assert everything.count("from collections import OrderedDict") == 1
+
+
+def test_window_edges_fall_on_line_starts_and_never_inside_a_string() -> None:
+    doc_string = '    """' + "\n".join(f"    doc line {i}" for i in range(400)) + '\n    """\n'
+    text = "def f():\n" + doc_string + "    x = 1\n" * 50 + "    return x\n"
+    doc = make_doc(text)
+    offset = at(text, "return x")
+    ctx = build_context(doc, offset, SETTINGS, ContextSources(), "/ws/main.py")
+    start = offset - len(ctx.prefix.encode())
+    assert start == 0 or text.encode()[start - 1 : start] == b"\n"
+    # Either the whole docstring is in the window or none of it is.
+    assert ctx.prefix.count('"""') in (0, 2)
+    assert ctx.suffix.endswith("\n")
+
+
+def test_definitions_from_the_same_file_other_documents_and_the_index() -> None:
+    helper = make_doc(
+        "def parse_header(line: str) -> dict:\n    \"\"\"Split a header line.\"\"\"\n"
+        "    return dict(x.split(':') for x in line)\n",
+        uri="file:///ws/helpers.py",
+    )
+    filler = "".join(f"def filler_{i}():\n    return {i}\n\n\n" for i in range(3000))
+    text = (
+        "def local_thing(a, b):\n    \"\"\"Add.\"\"\"\n    return a + b\n\n\n"
+        + filler
+        + "def main():\n    h = parse_header(line)\n    n = local_thing(1, 2)\n    w = far_away(3)\n    "
+    )
+    doc = make_doc(text)
+
+    class Index:
+        def lookup(self, name: str, limit: int = 5) -> list[IndexedDefinition]:
+            if name == "far_away":
+                return [IndexedDefinition("/ws/lib/far.py", name, "function", 9, "def far_away(n: int) -> int:")]
+            return []
+
+        def files(self) -> list[str]:
+            return ["/ws/lib/far.py"]
+
+        def definitions_in(self, path: str) -> list[IndexedDefinition]:
+            return []
+
+    sources = ContextSources(
+        documents={doc.uri: doc, helper.uri: helper}, index=Index(), root="/ws"
+    )
+    ctx = build_context(doc, len(text.encode()), SETTINGS, sources, "/ws/main.py")
+    definitions = {s.source: s.text for s in ctx.sections if s.kind == "definition"}
+    assert definitions["helpers.py:1"].startswith("def parse_header(line: str) -> dict:")
+    assert '"""Split a header line."""' in definitions["helpers.py:1"]
+    assert "return dict" not in definitions["helpers.py:1"]  # a summary, not the body
+    assert definitions["lib/far.py:10"] == "def far_away(n: int) -> int:"
+    local = [t for s, t in definitions.items() if s.startswith("main.py")]
+    assert local == ['def local_thing(a, b):\n    """Add."""']
+
+
+def test_excluded_documents_never_contribute() -> None:
+    secret = make_doc("def parse_header(line):\n    return 1\n", uri="file:///ws/secret.py")
+    recent = make_doc("def other():\n    return 2\n", uri="file:///ws/recent.py")
+    recent.apply([Edit("    pass\n", (1, 0), (1, 0))], 2)
+    secret.apply([Edit("    pass\n", (1, 0), (1, 0))], 2)
+    text = "def main():\n    parse_header(x)\n    "
+    doc = make_doc(text)
+    sources = ContextSources(
+        documents={doc.uri: doc, secret.uri: secret, recent.uri: recent},
+        excluded=lambda path: path.endswith("secret.py"),
+        root="/ws",
+    )
+    ctx = build_context(doc, len(text.encode()), SETTINGS, sources, "/ws/main.py")
+    assert all("secret" not in s.source for s in ctx.sections)
+    assert [s.source for s in ctx.sections if s.kind == "recent_edit"] == ["recent.py:1"]
+    assert "pass" in section(ctx, "recent_edit")
+
+
+def test_a_late_source_is_dropped_and_the_rest_still_arrive(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def slow(cursor: object, deadline: float) -> list[object]:
+        time.sleep(0.02)
+        return [object()]
+
+    monkeypatch.setitem(assemble.SOURCES, "recent", slow)
+    text = big_class(300)
+    doc = make_doc(text)
+    ctx = build_context(doc, at(text, "total = value + 150"), SETTINGS, ContextSources(), "/ws/main.py")
+    assert "recent" in assemble.LAST.late
+    assert "scope" in kinds(ctx)
+    assert all(hasattr(s, "kind") for s in ctx.sections)
+
+
+def test_the_whole_context_stays_within_the_token_budget() -> None:
+    from renga.prompts.completion import completion_request
+    from renga.context.budget import estimate_request
+
+    text = big_class(2000)
+    doc = make_doc(text)
+    for budget in (1500, 3000, 6000, 12000):
+        settings = replace(SETTINGS, context=ContextSettings(token_budget=budget))
+        ctx = build_context(doc, at(text, "total = value + 1000"), settings, ContextSources(), "/p")
+        used = estimate_request(completion_request(ctx, max_tokens=64))
+        assert budget * 0.5 < used <= budget, (budget, used)
