@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import signal
 import sqlite3
@@ -183,3 +184,40 @@ def test_sigkill_mid_write_loses_no_committed_record(tmp_path: Path) -> None:
     ledger = Ledger(path)
     assert ledger.periods()["today"]["byFeature"]["completion"]["calls"] >= committed
     ledger.record("completion", Usage(HAIKU, input_tokens=1))
+
+
+def test_renga_usage_command_shows_what_the_ledger_holds() -> None:
+    ledger = Ledger()  # the user data directory (a folder of this test's, see conftest)
+    ledger.record("completion", Usage(HAIKU, input_tokens=2000, output_tokens=40))
+    ledger.record("refactor", Usage(SONNET, input_tokens=10_000, output_tokens=2000))
+    for _ in range(3):
+        ledger.record_shown("python")
+    ledger.record_accepted("python")
+    ledger.record_timings("completion", {"context_ms": 2.0, "first_token_ms": 480.0})
+    ledger.close()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+
+    def usage(*args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "renga", "usage", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=True,
+        )
+        return result.stdout
+
+    data = json.loads(usage("--json"))
+    for period in ("today", "last7Days", "allTime"):
+        assert data[period]["byFeature"]["completion"]["input_tokens"] == 2000
+        assert data[period]["byModel"][SONNET]["output_tokens"] == 2000
+        assert data[period]["acceptance"]["python"]["rate"] == pytest.approx(1 / 3, abs=1e-3)
+        assert data[period]["timings"]["completion"]["first_token"]["median"] == 480.0
+    expected = (2000 * 1 + 40 * 5 + 10_000 * 3 + 2000 * 15) / 1e6
+    assert data["spendTodayUsd"] == pytest.approx(expected)
+    text = usage()
+    assert "## Today" in text and "## All time" in text
+    assert f"| {SONNET} | 1 | 10000 | 2000 | 0 | 0 | 0.0600 |" in text
+    assert "| python | 3 | 1 | 33% |" in text
+    assert "| completion | first_token | 1 | 480.0 | 480.0 |" in text

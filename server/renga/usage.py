@@ -355,8 +355,6 @@ def _totals_table(title: str, rows: dict[str, dict[str, Any]]) -> list[str]:
             f"{t['cache_creation_input_tokens']} | {t['cache_read_input_tokens']} | "
             f"{t['cost_usd']:.4f} |"
         )
-    if not rows:
-        lines.append("| (none) | 0 | 0 | 0 | 0 | 0 | 0.0000 |")
     return [*lines, ""]
 
 
@@ -379,8 +377,11 @@ def render_markdown(summary: dict[str, Any]) -> str:
     for key, title, _days in PERIODS:
         period = summary["periods"][key]
         lines += [f"## {title}", ""]
-        lines += _totals_table("feature", period["byFeature"])
-        lines += _totals_table("model", period["byModel"])
+        if period["byFeature"]:
+            lines += _totals_table("feature", period["byFeature"])
+            lines += _totals_table("model", period["byModel"])
+        else:
+            lines += ["No model calls.", ""]
         if period["acceptance"]:
             lines += ["| language | shown | accepted | rate |", "|---|---:|---:|---:|"]
             for lang, a in sorted(period["acceptance"].items()):
