@@ -21,3 +21,12 @@ def anthropic_server() -> Iterator[AnthropicTestServer]:
     """An Anthropic-compatible server on 127.0.0.1, started; stopped after the test."""
     with AnthropicTestServer() as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def _private_user_data(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every test (and every `renga` subprocess it starts) writes its usage ledger to a folder of
+    its own, never to the user's real data directory."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))

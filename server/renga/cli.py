@@ -38,10 +38,27 @@ def cmd_complete(args: argparse.Namespace) -> int:
         print(f"renga: cannot read {path}: {exc}", file=sys.stderr)
         return 2
     from renga.completion.pipeline import complete
+    from renga.cost import CostGate
     from renga.model.client import ModelClient
     from renga.model.errors import ModelError
+    from renga.privacy import Privacy, redact_body
+    from renga.usage import Ledger
 
-    model = ModelClient(settings)
+    if Privacy([Path.cwd()], settings).excluded(str(path.resolve())):
+        print(f"renga: {path} is excluded by the privacy settings; nothing sent", file=sys.stderr)
+        return 1
+    ledger = Ledger()
+
+    def redactor(body: dict[str, object]) -> None:
+        if settings.privacy.redact_secrets:
+            redact_body(body)
+
+    model = ModelClient(
+        settings,
+        on_usage=ledger.record,
+        redactor=redactor,
+        gate=CostGate(lambda: settings, ledger.spend_today).check,
+    )
     problem = model.problem()
     if problem:
         print(f"renga: cannot complete: {problem}.", file=sys.stderr)
@@ -143,6 +160,22 @@ def cmd_context(args: argparse.Namespace) -> int:
     return run(args.file, args.line, args.character, args.json, args.root)
 
 
+def cmd_usage(args: argparse.Namespace) -> int:
+    from renga.usage import Ledger
+
+    ledger = Ledger()
+    summary = ledger.periods()
+    summary["spendTodayUsd"] = round(ledger.spend_today(), 6)
+    summary["ledger"] = str(ledger.path)
+    if args.json:
+        print(json.dumps(summary, indent=2, sort_keys=True))
+    else:
+        from renga.usage import render_markdown
+
+        sys.stdout.write(render_markdown({"periods": summary, "ledger": summary["ledger"]}))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="renga", description=__doc__)
     parser.add_argument("--version", action="version", version=f"renga {__version__}")
@@ -171,6 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     doctor = sub.add_parser("doctor", help="check the configuration and the model service")
     doctor.set_defaults(func=cmd_doctor)
+
+    usage = sub.add_parser(
+        "usage", help="tokens, cost, acceptance and stage timings: today, 7 days, all time"
+    )
+    usage.add_argument("--json", action="store_true", help="machine-readable output")
+    usage.set_defaults(func=cmd_usage)
     return parser
 
 

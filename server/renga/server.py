@@ -7,6 +7,8 @@ so an editor sees the server ready in a fraction of a second.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import json
 import logging
 import uuid
 from collections.abc import Coroutine, Generator
@@ -20,6 +22,9 @@ from pygls.protocol.language_server import lsp_method
 from renga import __version__
 from renga.config import from_env, merge
 from renga.context.types import ContextSources
+from renga.cost import BudgetExceeded, CostGate
+from renga.logs import TRACE, set_level
+from renga.privacy import Privacy, redact_body, to_path
 from renga.syntax.document import Document, Edit
 from renga.syntax.languages import registry
 from renga.syntax.positions import Encoding
@@ -61,6 +66,8 @@ class RengaServer(LanguageServer):
         self.tasks: set[asyncio.Task[Any]] = set()
         self.completions: dict[str, tuple[str, str]] = {}  # id -> (language, text)
         self._model: ModelClient | None = None
+        self._privacy: Privacy | None = None
+        self.cost = CostGate(lambda: self.settings, self.ledger.spend_today)
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -76,7 +83,41 @@ class RengaServer(LanguageServer):
         return value if value in ("utf-8", "utf-32") else "utf-16"  # type: ignore[return-value]
 
     def context_sources(self) -> ContextSources:
-        return ContextSources(documents=self.documents)
+        return ContextSources(documents=self.documents, excluded=self.privacy.excluded)
+
+    @property
+    def privacy(self) -> Privacy:
+        """Exclusions for the current workspace folders and settings (rebuilt when they change)."""
+        if self._privacy is None:
+            try:
+                roots = [to_path(f.uri) for f in self.workspace.folders.values()]
+                if not roots and self.workspace.root_path:
+                    roots = [to_path(self.workspace.root_path)]
+            except RuntimeError:  # before initialize
+                roots = []
+            self._privacy = Privacy(roots, self.settings)
+        return self._privacy
+
+    def redact_request(self, body: dict[str, Any]) -> None:
+        """The last step before a request body leaves: secrets out, and the body in the log
+        only at trace level (after redaction)."""
+        if self.settings.privacy.redact_secrets:
+            count = redact_body(body)
+            if count:
+                log.info("redacted %d secret(s) from a model request", count)
+        if log.isEnabledFor(TRACE):
+            log.log(TRACE, "model request body: %s", json.dumps(body, default=str))
+
+    def budget_exceeded(self, exc: BudgetExceeded) -> None:
+        """Completions pause at the daily cap: one message and one status warning a day."""
+        if not exc.daily:
+            log.info("request refused: %s", exc.args[0])
+            self.tell_once("budget-request", f"renga: {exc.args[0]}", types.MessageType.Warning)
+            return
+        key = f"budget-{dt.date.today().isoformat()}"
+        if key not in self.told:
+            self.tell_once(key, f"renga: {exc.args[0]}", types.MessageType.Warning)
+            self.status("warning", str(exc.args[0]))
 
     def run_task(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """Background work with a kept reference and its failures logged, never lost."""
@@ -117,6 +158,8 @@ class RengaServer(LanguageServer):
                 self.settings,
                 on_usage=self.ledger.record,
                 on_notice=lambda m: self.tell_once(m, m, types.MessageType.Warning),
+                redactor=self.redact_request,
+                gate=self.cost.check,
             )
         return self._model
 
@@ -131,6 +174,8 @@ class RengaServer(LanguageServer):
                 )
             )
         self.settings = settings
+        self._privacy = None
+        set_level(settings.log_level)
         if self._model is not None:
             self._model.update_settings(settings)
 
@@ -257,6 +302,9 @@ async def inline_completion(
     doc = ls.documents.get(params.text_document.uri)
     if doc is None:
         return None
+    if ls.privacy.excluded(doc.uri):
+        log.debug("no completion: %s is excluded by the privacy settings", doc.uri)
+        return None
     problem = ls.model.problem()
     if problem:
         ls.tell_once(
@@ -269,6 +317,9 @@ async def inline_completion(
     offset = doc.offset_at(pos.line, pos.character)
     try:
         suggestion = await complete(doc, offset, ls.settings, ls.model, ls.context_sources())
+    except BudgetExceeded as exc:
+        ls.budget_exceeded(exc)
+        return None
     except ModelError as exc:
         if exc.failure in (Failure.AUTH, Failure.PERMISSION, Failure.NOT_CONFIGURED):
             ls.tell_once(f"model-{exc.failure.value}", f"renga: {exc}", types.MessageType.Error)
@@ -277,6 +328,11 @@ async def inline_completion(
         return None
     if suggestion is None:
         return None
+    ls.ledger.record_timings("completion", suggestion.timings)
+    log.debug(
+        "completion stages (ms): %s",
+        ", ".join(f"{k.removesuffix('_ms')} {v:.1f}" for k, v in suggestion.timings.items()),
+    )
     item_id = uuid.uuid4().hex[:12]
     language = doc.language.name if doc.language else doc.language_id
     ls.completions[item_id] = (language, suggestion.text)
@@ -341,6 +397,7 @@ def serve(tcp: str | None = None) -> None:
     # land in the editor's log. Only its warnings are wanted.
     logging.getLogger("pygls").setLevel(logging.WARNING)
     logging.getLogger("httpx2").setLevel(logging.WARNING)
+    set_level(server.settings.log_level)
     if tcp:
         host, _, port = tcp.rpartition(":")
         server.start_tcp(host or "127.0.0.1", int(port))

@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 
 UsageSink = Callable[[str, Usage], None]
 NoticeSink = Callable[[str], None]
+# Privacy and cost hooks (renga.privacy, renga.cost): a redactor edits a request body in place
+# just before it leaves; a gate raises ModelError (BUDGET) for a request that must not be sent.
+BodyRedactor = Callable[[dict[str, Any]], None]
+RequestGate = Callable[[ModelRequest], None]
 
 # Bedrock does not know the SDK's default API version (2026-10-21); the SDK only setdefaults this.
 BEDROCK_VERSION = {"anthropic_version": "bedrock-2023-05-31"}
@@ -199,8 +203,12 @@ class ModelClient:
         environ: Mapping[str, str] | None = None,
         on_usage: UsageSink | None = None,
         on_notice: NoticeSink | None = None,
+        redactor: BodyRedactor | None = None,
+        gate: RequestGate | None = None,
     ) -> None:
         self.settings = settings
+        self.redactor = redactor
+        self.gate = gate
         self._environ = dict(os.environ if environ is None else environ)
         self.on_usage = on_usage
         self.on_notice = on_notice
@@ -285,6 +293,8 @@ class ModelClient:
         body = request.body(provider_model_id(model, self.settings.provider), prefill=bool(prefill))
         if self.settings.provider == "bedrock":
             body["extra_body"] = BEDROCK_VERSION
+        if self.redactor is not None:
+            self.redactor(body)
         return body, prefill
 
     def _record(self, feature: str, usage: Usage) -> None:
@@ -310,6 +320,8 @@ class ModelClient:
     @asynccontextmanager
     async def stream(self, request: ModelRequest) -> AsyncIterator[TextStream]:
         """Open a streamed answer, falling back along the role's model list on 404."""
+        if self.gate is not None:
+            self.gate(request)
         for model in self.models(request.role):
             kwargs, prefill = self._kwargs(request, model)
             manager = self._options(request).messages.stream(**kwargs)
@@ -338,6 +350,8 @@ class ModelClient:
     async def create(self, request: ModelRequest) -> Reply:
         """A whole answer (text and tool calls), with the SDK's bounded retries for background
         work and fallback along the role's model list on 404."""
+        if self.gate is not None:
+            self.gate(request)
         for model in self.models(request.role):
             kwargs, prefill = self._kwargs(request, model)
             try:
