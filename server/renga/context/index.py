@@ -18,12 +18,13 @@ import contextlib
 import hashlib
 import logging
 import os
+import queue
 import sqlite3
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -217,7 +218,12 @@ class WorkspaceIndex:
         self._by_name: dict[str, dict[str, list[_Entry]]] = {}
         self._db_lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
-        self._executor: ThreadPoolExecutor | None = None
+        self._jobs: queue.SimpleQueue[
+            tuple[Future[Any], Callable[..., Any], tuple[Any, ...]] | None
+        ]
+        self._jobs = queue.SimpleQueue()
+        self._worker: threading.Thread | None = None
+        self._closing = threading.Event()
         self.stats = BuildStats()
         self.ready = threading.Event()
 
@@ -271,14 +277,31 @@ class WorkspaceIndex:
 
     def background(self, fn: Callable[..., T], *args: Any) -> Future[T]:
         """Run ``fn(*args)`` on the index's worker thread, after the work queued before it."""
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="renga-index")
-        return self._executor.submit(fn, *args)
+        future: Future[T] = Future()
+        self._jobs.put((future, fn, args))
+        if self._worker is None:
+            # A daemon: a server told to exit does not wait for a build to finish.
+            self._worker = threading.Thread(target=self._work, name="renga-index", daemon=True)
+            self._worker.start()
+        return future
 
-    def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            future, fn, args = job
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn(*args))
+            except BaseException as exc:
+                future.set_exception(exc)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the build between two files, finish queued work, close the cache file."""
+        self._closing.set()
+        if self._worker is not None:
+            self._jobs.put(None)
+            self._worker.join(timeout)
+            self._worker = None
         with self._db_lock:
             if self._db is not None:
                 self._db.close()
@@ -309,7 +332,7 @@ class WorkspaceIndex:
         batch: list[tuple[str, tuple[int, int], list[_Entry]]] = []
         last_report = time.monotonic()
         for i, path in enumerate(todo, 1):
-            if cancelled is not None and cancelled():
+            if self._closing.is_set() or (cancelled is not None and cancelled()):
                 break
             entries = self._read(path, found[path])
             if entries is None:
@@ -369,7 +392,11 @@ class WorkspaceIndex:
         return True
 
     def remove(self, path: str | os.PathLike[str]) -> None:
-        self._forget([os.path.abspath(os.fspath(path))])
+        """Forget a file, or every file under a folder (a deleted folder is one event)."""
+        gone = os.path.abspath(os.fspath(path))
+        with self._lock:
+            paths = [p for p in self._by_path if _inside(p, gone)]
+        self._forget(paths or [gone])
 
     # -- scanning ------------------------------------------------------------------------
 
