@@ -75,15 +75,45 @@ async def start(ls: RengaServer, excluded: Callable[[str], bool] | None = None) 
         max_file_bytes=ls.settings.context.max_file_bytes,
     )
     ls.index = index
+    progress = _BuildProgress(asyncio.get_running_loop(), ls)
+    # Queued at once: the build need not wait for the rest of `initialized` (or the client).
+    build = index.background(index.build, progress.report, progress.cancelled)
+    ls.run_task(_follow(ls, index, build, progress), "index-build")
+
+
+class _BuildProgress:
+    """Reports from the worker thread, forwarded to the client once its token exists."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, ls: RengaServer) -> None:
+        self.loop = loop
+        self.ls = ls
+        self.token: str | None = None
+        # pygls keeps a future per token and cancels it on window/workDoneProgress/cancel.
+        self.cancel: concurrent.futures.Future[Any] | asyncio.Future[Any] | None = None
+
+    def report(self, p: Progress) -> None:
+        token = self.token
+        if token is not None:
+            percentage = int(100 * p.done / p.total) if p.total else 100
+            self.loop.call_soon_threadsafe(
+                self.ls.work_done_progress.report,
+                token,
+                types.WorkDoneProgressReport(message=p.message, percentage=percentage),
+            )
+
+    def cancelled(self) -> bool:
+        return self.cancel is not None and self.cancel.cancelled()
+
+
+async def _follow(
+    ls: RengaServer,
+    index: WorkspaceIndex,
+    build: concurrent.futures.Future[BuildStats],
+    progress: _BuildProgress,
+) -> BuildStats:
     await _register_watcher(ls)
-    ls.run_task(_build(ls, index), "index-build")
-
-
-async def _build(ls: RengaServer, index: WorkspaceIndex) -> BuildStats:
     window = ls.client_capabilities.window
     token: str | None = None
-    # pygls keeps a future per token and cancels it on window/workDoneProgress/cancel.
-    cancel: concurrent.futures.Future[Any] | asyncio.Future[Any] | None = None
     if window is not None and window.work_done_progress:
         token = f"renga-index-{uuid.uuid4().hex[:8]}"
         try:
@@ -94,29 +124,15 @@ async def _build(ls: RengaServer, index: WorkspaceIndex) -> BuildStats:
                     title="renga: indexing", message="scanning", percentage=0, cancellable=True
                 ),
             )
-            cancel = ls.work_done_progress.tokens.get(token)
+            progress.cancel = ls.work_done_progress.tokens.get(token)
+            progress.token = token
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a client that refuses progress still gets an index
             log.info("index: no progress reporting: %s", exc)
             token = None
-    loop = asyncio.get_running_loop()
-
-    def progress(p: Progress) -> None:
-        # Called on the worker thread: hop to the event loop to talk to the client.
-        if token is not None:
-            percentage = int(100 * p.done / p.total) if p.total else 100
-            loop.call_soon_threadsafe(
-                ls.work_done_progress.report,
-                token,
-                types.WorkDoneProgressReport(message=p.message, percentage=percentage),
-            )
-
-    def cancelled() -> bool:
-        return cancel is not None and cancel.cancelled()
-
     try:
-        stats = await asyncio.wrap_future(index.background(index.build, progress, cancelled))
+        return await asyncio.wrap_future(build)
     finally:
         if token is not None:
             s = index.stats
@@ -124,10 +140,9 @@ async def _build(ls: RengaServer, index: WorkspaceIndex) -> BuildStats:
                 token,
                 types.WorkDoneProgressEnd(
                     message=f"{s.files} files ({s.parsed} read, {s.reused} from cache), "
-                    f"{s.definitions} definitions"
+                    f"{s.definitions} definitions in {s.seconds:.1f} s"
                 ),
             )
-    return stats
 
 
 async def _register_watcher(ls: RengaServer) -> None:
