@@ -47,6 +47,14 @@ async def start_session(
         as_dict = params._asdict() if hasattr(params, "_asdict") else params
         client.statuses.append(as_dict)  # type: ignore[attr-defined]
 
+    client.registrations = []  # type: ignore[attr-defined]
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def on_register(params: types.RegistrationParams) -> None:
+        # Real editors accept dynamic registrations (the file watcher); pytest-lsp's client has
+        # no handler of its own.
+        client.registrations.extend(params.registrations)  # type: ignore[attr-defined]
+
     client.init_result = await client.initialize_session(  # type: ignore[attr-defined]
         types.InitializeParams(
             capabilities=client_capabilities(profile),

@@ -21,6 +21,7 @@ from pygls.protocol.language_server import lsp_method
 
 from renga import __version__
 from renga.config import from_env, merge
+from renga.context import workspace as workspace_index
 from renga.context.types import ContextSources
 from renga.cost import BudgetExceeded, CostGate
 from renga.logs import TRACE, set_level
@@ -31,6 +32,7 @@ from renga.syntax.positions import Encoding
 from renga.usage import Ledger
 
 if TYPE_CHECKING:
+    from renga.context.index import WorkspaceIndex
     from renga.model.client import ModelClient
 
 log = logging.getLogger("renga")
@@ -68,6 +70,9 @@ class RengaServer(LanguageServer):
         self._model: ModelClient | None = None
         self._privacy: Privacy | None = None
         self.cost = CostGate(lambda: self.settings, self.ledger.spend_today)
+        # Built in the background after `initialized` (renga.context.workspace).
+        self.index: WorkspaceIndex | None = None
+        self.index_pending: dict[str, asyncio.TimerHandle] = {}
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -83,7 +88,9 @@ class RengaServer(LanguageServer):
         return value if value in ("utf-8", "utf-32") else "utf-16"  # type: ignore[return-value]
 
     def context_sources(self) -> ContextSources:
-        return ContextSources(documents=self.documents, excluded=self.privacy.excluded)
+        return ContextSources(
+            documents=self.documents, index=self.index, excluded=self.privacy.excluded
+        )
 
     @property
     def privacy(self) -> Privacy:
@@ -206,6 +213,7 @@ async def initialized(ls: RengaServer, params: types.InitializedParams) -> None:
             types.MessageType.Warning,
         )
     await pull_configuration(ls)
+    await workspace_index.start(ls, excluded=ls.privacy.excluded)
     problem = ls.model.problem()
     if problem:
         ls.tell_once(
@@ -280,11 +288,37 @@ def did_change(ls: RengaServer, params: types.DidChangeTextDocumentParams) -> No
         else:
             edits.append(Edit(change.text))
     doc.apply(edits, params.text_document.version)
+    workspace_index.changed(ls, params.text_document.uri)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: RengaServer, params: types.DidCloseTextDocumentParams) -> None:
     ls.documents.pop(params.text_document.uri, None)
+    workspace_index.closed(ls, params.text_document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+def did_save(ls: RengaServer, params: types.DidSaveTextDocumentParams) -> None:
+    workspace_index.saved(ls, params.text_document.uri)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+def did_change_watched_files(ls: RengaServer, params: types.DidChangeWatchedFilesParams) -> None:
+    workspace_index.watched_files_changed(ls, params)
+
+
+@server.feature(types.WORKSPACE_SYMBOL)
+async def workspace_symbol(
+    ls: RengaServer, params: types.WorkspaceSymbolParams
+) -> list[types.SymbolInformation]:
+    # Off the event loop: a search walks every indexed name.
+    return await asyncio.to_thread(workspace_index.symbols, ls, params.query)
+
+
+@server.feature(types.SHUTDOWN)
+def shutdown(ls: RengaServer, params: Any) -> None:
+    if ls.index is not None:
+        ls.index.close(timeout=1)
 
 
 # -- inline completion -------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 from pathlib import Path
 
@@ -219,6 +220,16 @@ def test_a_corrupt_cache_file_is_rebuilt(ws: Path, tmp_path: Path) -> None:
     index = WorkspaceIndex([ws], cache_file=cache)
     assert index.build().parsed == 3
     assert index.lookup("Circle")
+    index.close()
+
+    # One file's stored entry damaged: that file is read again, the others come from the cache.
+    with sqlite3.connect(cache) as db:
+        db.execute("UPDATE files SET definitions = ? WHERE path LIKE ?", (b"junk", "%.py"))
+    again = WorkspaceIndex([ws], cache_file=cache)
+    stats = again.build()
+    assert (stats.parsed, stats.reused) == (1, 2)
+    assert again.lookup("Circle")
+    again.close()
 
 
 def test_the_cache_lives_in_the_user_cache_directory(
