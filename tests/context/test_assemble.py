@@ -6,7 +6,6 @@ import time
 from dataclasses import replace
 
 from context_helpers import make_doc
-
 from renga.config import ContextSettings, Settings
 from renga.context import assemble
 from renga.context.assemble import build_context
@@ -23,7 +22,7 @@ def big_class(methods: int = 300) -> str:
     )
     return (
         "import os\nfrom collections import OrderedDict\n\n\n"
-        "class Engine(Base):\n    \"\"\"Runs things.\"\"\"\n\n" + body
+        'class Engine(Base):\n    """Runs things."""\n\n' + body
     )
 
 
@@ -53,7 +52,9 @@ def test_enclosing_scope_headers_far_above_the_window_are_included() -> None:
 def test_imports_far_above_are_shown_once() -> None:
     text = big_class()
     doc = make_doc(text)
-    ctx = build_context(doc, at(text, "total = value + 250"), SETTINGS, ContextSources(), "/ws/main.py")
+    ctx = build_context(
+        doc, at(text, "total = value + 250"), SETTINGS, ContextSources(), "/ws/main.py"
+    )
     everything = "\n".join(s.text for s in ctx.sections) + ctx.prefix + ctx.suffix
     assert everything.count("from collections import OrderedDict") == 1
 
@@ -73,13 +74,13 @@ def test_window_edges_fall_on_line_starts_and_never_inside_a_string() -> None:
 
 def test_definitions_from_the_same_file_other_documents_and_the_index() -> None:
     helper = make_doc(
-        "def parse_header(line: str) -> dict:\n    \"\"\"Split a header line.\"\"\"\n"
+        'def parse_header(line: str) -> dict:\n    """Split a header line."""\n'
         "    return dict(x.split(':') for x in line)\n",
         uri="file:///ws/helpers.py",
     )
     filler = "".join(f"def filler_{i}():\n    return {i}\n\n\n" for i in range(3000))
     text = (
-        "def local_thing(a, b):\n    \"\"\"Add.\"\"\"\n    return a + b\n\n\n"
+        'def local_thing(a, b):\n    """Add."""\n    return a + b\n\n\n'
         + filler
         + "def main():\n    h = parse_header(line)\n    n = local_thing(1, 2)\n    w = far_away(3)\n    "
     )
@@ -88,7 +89,11 @@ def test_definitions_from_the_same_file_other_documents_and_the_index() -> None:
     class Index:
         def lookup(self, name: str, limit: int = 5) -> list[IndexedDefinition]:
             if name == "far_away":
-                return [IndexedDefinition("/ws/lib/far.py", name, "function", 9, "def far_away(n: int) -> int:")]
+                return [
+                    IndexedDefinition(
+                        "/ws/lib/far.py", name, "function", 9, "def far_away(n: int) -> int:"
+                    )
+                ]
             return []
 
         def files(self) -> list[str]:
@@ -136,15 +141,17 @@ def test_a_late_source_is_dropped_and_the_rest_still_arrive(monkeypatch) -> None
     monkeypatch.setitem(assemble.SOURCES, "recent", slow)
     text = big_class(300)
     doc = make_doc(text)
-    ctx = build_context(doc, at(text, "total = value + 150"), SETTINGS, ContextSources(), "/ws/main.py")
+    ctx = build_context(
+        doc, at(text, "total = value + 150"), SETTINGS, ContextSources(), "/ws/main.py"
+    )
     assert "recent" in assemble.LAST.late
     assert "scope" in kinds(ctx)
     assert all(hasattr(s, "kind") for s in ctx.sections)
 
 
 def test_the_whole_context_stays_within_the_token_budget() -> None:
-    from renga.prompts.completion import completion_request
     from renga.context.budget import estimate_request
+    from renga.prompts.completion import completion_request
 
     text = big_class(2000)
     doc = make_doc(text)

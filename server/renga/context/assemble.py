@@ -39,6 +39,9 @@ SOURCES: dict[str, Source] = {
     "definitions": definition_sections,
     "recent": recent_sections,
 }
+# Milliseconds per request for refreshing other open documents' tags (a newly opened big file
+# costs a full extraction once; later edits are incremental).
+OTHERS_TAGS_MS = 15.0
 # The prompt's fixed part (system prompt, tags, instruction) in estimated tokens.
 OVERHEAD = 330
 # Haiku 4.5 caches a prefix only from 4,096 tokens on; aim a little above it.
@@ -126,6 +129,7 @@ def build_context(
         for uri, d in sources.documents.items()
         if uri != doc.uri and not sources.excluded(path_of(uri))
     ]
+    _refresh_tags(others, report)
     cursor = Cursor(
         doc=snap,
         offset=offset,
@@ -167,6 +171,19 @@ def build_context(
     report.timings_ms["total"] = (time.perf_counter() - t0) * 1000
     LAST = report
     return ctx
+
+
+def _refresh_tags(others: list[DocSnapshot], report: Report) -> None:
+    """Bring the other open documents' tags up to date, most recently edited first, until
+    ``OTHERS_TAGS_MS`` is spent; the rest keep their older (self-consistent) tags this time."""
+    started = time.perf_counter()
+    stale = [d for d in others if (c := TAGS.peek(d.uri)) is None or c.source is not d.source]
+    stale.sort(key=lambda d: d.last_edit[2] if d.last_edit else 0.0, reverse=True)
+    for d in stale:
+        if (time.perf_counter() - started) * 1000 > OTHERS_TAGS_MS:
+            break
+        d.tags(TAGS)
+    report.timings_ms["others_tags"] = (time.perf_counter() - started) * 1000
 
 
 def _freeze(cursor: Cursor, plan: Plan, report: Report) -> Frozen:

@@ -110,9 +110,11 @@ def definition_sections(cursor: Cursor, deadline: float) -> list[Section]:
         open_paths.add(other.path)
         if cursor.excluded(other.path) or other.language is None:
             continue
-        others.append((other, other.tags(TAGS)))
-        if late(deadline):
-            break
+        # Tags as last refreshed (``build_context`` refreshes them under its own budget): a
+        # stale entry is consistent with the source it came from, which is what is shown.
+        cached = TAGS.peek(other.uri)
+        if cached is not None:
+            others.append((other, cached))
     candidates: list[Candidate] = []
     wanted: list[tuple[float, str]] = []
     for name_score, name in names:
