@@ -88,7 +88,7 @@ def _with_scopes(cached: CachedTags, d: Definition) -> str:
         text = text[:MAX_SUMMARY_CHARS].rsplit("\n", 1)[0] + "\n..."
     lines = [
         indentation(source, s.start) + header(source, s).split("\n", 1)[0]
-        for s in cached.tags.enclosing(d.start)
+        for s in cached.enclosing(d.start)
         if s is not d
     ]
     lines.append(indentation(source, d.start) + text)

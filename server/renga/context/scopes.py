@@ -8,6 +8,8 @@ from renga.context.types import Section
 from renga.syntax.tags import Definition, header
 
 MAX_HEADER_CHARS = 600
+# How much white space may lie between a body's end and a cursor still counted inside it.
+TRAILING_SPACE = 256
 
 
 def indentation(source: bytes, offset: int) -> str:
@@ -30,6 +32,7 @@ def enclosing_at(source: bytes, definitions: list[Definition], offset: int) -> l
             continue
         if d.body[0] <= offset <= d.body[1] or (
             d.body[1] < offset
+            and offset - d.body[1] <= TRAILING_SPACE
             and not source[d.body[1] : offset].strip()
             and _column(source, offset) > _column(source, d.start)
             and b"\n" in source[d.body[1] : offset]
@@ -43,7 +46,7 @@ def scope_section(cursor: Cursor, deadline: float) -> list[Section]:
     """One section with the headers of the enclosing scopes outermost first, each at its own
     indentation; none when every header is already inside the live window."""
     source = cursor.doc.source
-    scopes = enclosing_at(source, cursor.tags.tags.definitions, cursor.offset)
+    scopes = enclosing_at(source, cursor.tags.scopes(), cursor.offset)
     if not scopes or all(cursor.window[0] <= d.start for d in scopes):
         return []
     lines = []

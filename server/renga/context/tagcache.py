@@ -44,6 +44,17 @@ class CachedTags:
     # (``changed_ranges``) where the syntax changed, however far an edit's effect reaches.
     tree: ts.Tree | None = field(default=None, repr=False)
     _by_name: dict[str, list[Definition]] | None = field(default=None, repr=False)
+    _scopes: list[Definition] | None = field(default=None, repr=False)
+
+    def scopes(self) -> list[Definition]:
+        """The definitions with a body, in file order."""
+        if self._scopes is None:
+            self._scopes = [d for d in self.tags.definitions if d.body is not None]
+        return self._scopes
+
+    def enclosing(self, offset: int) -> list[Definition]:
+        """The scopes whose body holds ``offset``, outermost first."""
+        return [d for d in self.scopes() if d.body is not None and d.body[0] <= offset <= d.body[1]]
 
     def by_name(self) -> dict[str, list[Definition]]:
         if self._by_name is None:
