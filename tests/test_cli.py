@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -87,3 +88,88 @@ def test_doctor_with_a_key_checks_the_api_and_redacts_the_key(
     assert "count_tokens" in result.stdout
     assert "SECRETSECRETSECRET" not in result.stdout + result.stderr
     assert anthropic_server.requests[-1].path.startswith("/v1/messages/count_tokens")
+
+
+def _project(tmp_path: Path) -> tuple[Path, Path]:
+    project = tmp_path / "proj"
+    (project / ".git").mkdir(parents=True)
+    (project / "pkg").mkdir()
+    (project / "pkg" / "shapes.py").write_text(
+        'def area_of(shape: "Shape") -> float:\n    """The area in square units."""\n'
+        "    return shape.w * shape.h\n",
+        encoding="utf-8",
+    )
+    methods = "".join(f"    def m{i}(self, v):\n        return v + {i}\n\n" for i in range(500))
+    main = project / "pkg" / "main.py"
+    main.write_text(
+        "import math\n\n\nclass Renderer(object):\n"
+        + methods
+        + "    def paint(self, shape):\n        a = area_of(shape)\n        \n",
+        encoding="utf-8",
+    )
+    return project, main
+
+
+def test_context_prints_the_request_body_offline(tmp_path: Path) -> None:
+    _, main = _project(tmp_path)
+    last = main.read_text("utf-8").count("\n") - 1
+    result = run(
+        "context",
+        str(main),
+        "--line",
+        str(last),
+        "--character",
+        "8",
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+    )
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert body["model"] == "claude-haiku-4-5"
+    assert body["stop_sequences"] == ["</fill>"] and body["max_tokens"] == 256
+    assert body["messages"][-1] == {"role": "assistant", "content": "<fill>"}
+    text = "\n".join(b["text"] for b in body["messages"][0]["content"])
+    assert "<<FILL>>" in text
+
+
+def test_context_json_shows_scopes_imports_and_cross_file_definitions(tmp_path: Path) -> None:
+    project, main = _project(tmp_path)
+    last = main.read_text("utf-8").count("\n") - 1
+    result = run(
+        "context",
+        str(main),
+        "--line",
+        str(last),
+        "--character",
+        "8",
+        "--json",
+        "--root",
+        str(project),
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+    )
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    meta = out["meta"]
+    assert meta["language"] == "python"
+    by_kind = {s["kind"]: s for s in meta["sections"]}
+    assert {"scope", "imports", "definition", "window"} <= set(by_kind)
+    assert by_kind["definition"]["source"] == "pkg/shapes.py:1"
+    assert all(s["tokens"] > 0 for s in meta["sections"])
+    assert meta["estimated_input_tokens"] >= sum(s["tokens"] for s in meta["sections"])
+    text = "\n".join(b["text"] for b in out["request"]["messages"][0]["content"])
+    assert "class Renderer(object):\n    def paint(self, shape):" in text
+    assert 'def area_of(shape: "Shape") -> float:\n    """The area in square units."""' in text
+
+
+def test_context_on_a_line_outside_the_file_is_a_clear_error(tmp_path: Path) -> None:
+    _, main = _project(tmp_path)
+    result = run(
+        "context",
+        str(main),
+        "--line",
+        "99999",
+        "--character",
+        "0",
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+    )
+    assert result.returncode == 2
+    assert "outside the file" in result.stderr

@@ -135,7 +135,9 @@ def test_excluded_documents_never_contribute() -> None:
 
 def test_a_late_source_is_dropped_and_the_rest_still_arrive(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     def slow(cursor: object, deadline: float) -> list[object]:
-        time.sleep(0.02)
+        spin_until = time.thread_time() + 0.02  # budgets count CPU time, so burn some
+        while time.thread_time() < spin_until:
+            pass
         return [object()]
 
     monkeypatch.setitem(assemble.SOURCES, "recent", slow)

@@ -88,7 +88,7 @@ def _with_scopes(cached: CachedTags, d: Definition) -> str:
         text = text[:MAX_SUMMARY_CHARS].rsplit("\n", 1)[0] + "\n..."
     lines = [
         indentation(source, s.start) + header(source, s).split("\n", 1)[0]
-        for s in cached.tags.enclosing(d.start)
+        for s in cached.enclosing(d.start)
         if s is not d
     ]
     lines.append(indentation(source, d.start) + text)
@@ -110,9 +110,11 @@ def definition_sections(cursor: Cursor, deadline: float) -> list[Section]:
         open_paths.add(other.path)
         if cursor.excluded(other.path) or other.language is None:
             continue
-        others.append((other, other.tags(TAGS)))
-        if late(deadline):
-            break
+        # Tags as last refreshed (``build_context`` refreshes them under its own budget): a
+        # stale entry is consistent with the source it came from, which is what is shown.
+        cached = TAGS.peek(other.uri)
+        if cached is not None:
+            others.append((other, cached))
     candidates: list[Candidate] = []
     wanted: list[tuple[float, str]] = []
     for name_score, name in names:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from renga.context.snapshot import Cursor
 from renga.context.types import Section
-from renga.syntax.tags import header
+from renga.syntax.tags import Definition, header
 
 MAX_HEADER_CHARS = 600
+# How much white space may lie between a body's end and a cursor still counted inside it.
+TRAILING_SPACE = 256
 
 
 def indentation(source: bytes, offset: int) -> str:
@@ -16,11 +18,35 @@ def indentation(source: bytes, offset: int) -> str:
     return lead[: len(lead) - len(lead.lstrip(b" \t"))].decode("utf-8", errors="replace")
 
 
+def _column(source: bytes, offset: int) -> int:
+    return offset - (source.rfind(b"\n", 0, offset) + 1)
+
+
+def enclosing_at(source: bytes, definitions: list[Definition], offset: int) -> list[Definition]:
+    """The scopes enclosing ``offset``, outermost first. A cursor on a fresh line just past a
+    body's end (only white space since), indented deeper than the scope's header, is still
+    inside it: that is where one types the next statement of an indentation-delimited block."""
+    scopes = []
+    for d in definitions:
+        if d.body is None or d.start > offset:
+            continue
+        if d.body[0] <= offset <= d.body[1] or (
+            d.body[1] < offset
+            and offset - d.body[1] <= TRAILING_SPACE
+            and not source[d.body[1] : offset].strip()
+            and _column(source, offset) > _column(source, d.start)
+            and b"\n" in source[d.body[1] : offset]
+        ):
+            scopes.append(d)
+    scopes.sort(key=lambda d: (d.start, -d.end))
+    return scopes
+
+
 def scope_section(cursor: Cursor, deadline: float) -> list[Section]:
     """One section with the headers of the enclosing scopes outermost first, each at its own
     indentation; none when every header is already inside the live window."""
     source = cursor.doc.source
-    scopes = cursor.tags.tags.enclosing(cursor.offset)
+    scopes = enclosing_at(source, cursor.tags.scopes(), cursor.offset)
     if not scopes or all(cursor.window[0] <= d.start for d in scopes):
         return []
     lines = []

@@ -70,9 +70,18 @@ def _line_no(source: bytes, offset: int) -> int:
     return source.count(b"\n", 0, offset) + 1
 
 
+# A new plan (the calibration moved) rebuilds the block only when it changed this much: every
+# rebuild costs a cache write.
+PLAN_TOLERANCE = 0.2
+
+
+def _close(a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
+    return all(abs(x - y) <= PLAN_TOLERANCE * max(x, y, 1) for x, y in zip(a, b, strict=True))
+
+
 def place(frozen: Frozen, source: bytes, offset: int, plan: Plan) -> Placed | None:
     """``frozen`` on the current ``source``, or None when it has drifted too far."""
-    if frozen.key != (plan.hole, plan.extras, plan.stable):
+    if not _close(frozen.key, (plan.hole, plan.extras, plan.stable)):
         return None
     if frozen.whole:
         if len(source) / CHARS_PER_TOKEN > plan.hole * GROWTH:

@@ -29,7 +29,8 @@ def references_in(
     """References whose names lie inside ``lo:hi``, read from the current tree."""
     if language is None or tree is None:
         return []
-    found = extract(language, tree, source, (max(0, lo), min(len(source), hi))).references
+    span = (max(0, lo), min(len(source), hi))
+    found = extract(language, tree, source, span, within=span).references
     return [r for r in found if lo <= r.start and r.end <= hi]
 
 
@@ -44,6 +45,17 @@ class CachedTags:
     # (``changed_ranges``) where the syntax changed, however far an edit's effect reaches.
     tree: ts.Tree | None = field(default=None, repr=False)
     _by_name: dict[str, list[Definition]] | None = field(default=None, repr=False)
+    _scopes: list[Definition] | None = field(default=None, repr=False)
+
+    def scopes(self) -> list[Definition]:
+        """The definitions with a body, in file order."""
+        if self._scopes is None:
+            self._scopes = [d for d in self.tags.definitions if d.body is not None]
+        return self._scopes
+
+    def enclosing(self, offset: int) -> list[Definition]:
+        """The scopes whose body holds ``offset``, outermost first."""
+        return [d for d in self.scopes() if d.body is not None and d.body[0] <= offset <= d.body[1]]
 
     def by_name(self) -> dict[str, list[Definition]]:
         if self._by_name is None:
@@ -242,6 +254,8 @@ def update(
         kept[id(c)] = replace(c, end=new_end, body=(body[0], mapped(*body)[1]), doc=doc)
     # Tags are sorted by start: split each list where the region begins and ends instead of
     # sorting again, and rebuild only what moved (the constructors are the cost here).
+    # Not ``within``: a containing range also drops patterns anchored above the region (module
+    # constants, class fields), which belong in it.
     fresh = extract(language, tree, new, (lo, hi))
     definitions: list[Definition] = []
     for d in old.tags.definitions:

@@ -137,9 +137,13 @@ def extract(
     byte_range: tuple[int, int] | None = None,
     *,
     definitions_only: bool = False,
+    within: tuple[int, int] | None = None,
 ) -> FileTags:
     """All tags of ``tree`` (or of the nodes meeting ``byte_range``), in file order; with
-    ``definitions_only``, the definitions alone (no references, no imports)."""
+    ``definitions_only``, the definitions alone (no references, no imports); with ``within``,
+    only the matches whose captures all lie inside that range (patterns anchored high in the
+    tree, such as module-level constants, otherwise match all over the file for every small
+    ``byte_range``, and building those matches is most of the cost)."""
     tags = FileTags()
     query = definitions_query(language) if definitions_only else language.query("tags")
     if query is None:
@@ -147,6 +151,8 @@ def extract(
     cursor = ts.QueryCursor(query)
     if byte_range is not None:
         cursor.set_byte_range(*byte_range)
+    if within is not None:
+        cursor.set_containing_byte_range(*within)
     # A definition several patterns match is kept once, with the most the matches told of it.
     seen_defs: dict[tuple[int, int, str], int] = {}
     seen_imports: set[tuple[int, int]] = set()
