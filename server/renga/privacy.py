@@ -365,9 +365,10 @@ def find_secrets(
 ) -> list[tuple[int, int, str]]:
     """Spans of the secrets in ``text`` as (start, end, kind), sorted, overlaps merged."""
     lowered: str | None = None
-    spans: list[tuple[int, int, str]] = []
+    spans: list[tuple[int, int, int, str]] = []
     found: dict[tuple[int, str], list[int]] = {}
-    for pattern in patterns:
+    # Where two patterns find the same secret, the earlier (more specific) one names it.
+    for rank, pattern in enumerate(patterns):
         haystack = text
         if pattern.lower:
             if lowered is None:
@@ -387,10 +388,10 @@ def find_secrets(
                 line_start = haystack.rfind("\n", 0, match.start()) + 1
                 if not pattern.line_prefix.fullmatch(haystack, line_start, match.start()):
                     continue
-            spans.append((start, end, pattern.kind))
+            spans.append((start, rank, end, pattern.kind))
     spans.sort()
     merged: list[tuple[int, int, str]] = []
-    for start, end, kind in spans:
+    for start, _rank, end, kind in spans:
         if merged and start < merged[-1][1]:
             last = merged[-1]
             merged[-1] = (last[0], max(last[1], end), last[2])
