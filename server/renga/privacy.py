@@ -89,7 +89,8 @@ class Privacy:
     """Exclusions for one workspace (its folders are ``roots``) and secret redaction."""
 
     def __init__(self, roots: Iterable[str | Path], settings: Settings) -> None:
-        self.roots = [Path(os.path.abspath(to_path(str(r)))) for r in roots if str(r)]
+        self.given = tuple(str(r) for r in roots)
+        self.roots = [Path(os.path.abspath(to_path(r))) for r in self.given if r]
         self.settings = settings
         self._defaults = _spec(DEFAULT_EXCLUDES)
         self._user = _spec(settings.privacy.exclude)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 import lsp_support
@@ -140,6 +141,13 @@ async def test_the_daily_cap_pauses_completions_with_one_message(
         warnings = [s for s in statuses if s["state"] == "warning"]
         assert len(warnings) == 1 and "daily cap" in warnings[0]["message"]
         assert warnings[0]["spendTodayUsd"] > 0
+        # Raising the cap resumes completions at once.
+        session.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"renga": {"cost": {"dailyCapUsd": 50}}})
+        )
+        resumed = await session.text_document_inline_completion_async(inline_params(uri, 1, 4))
+        assert [i.insert_text for i in items_of(resumed)] == ["return a + b"]
+        assert statuses[-1]["state"] == "ready"
     finally:
         await session.shutdown_session()
 
