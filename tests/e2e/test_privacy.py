@@ -214,3 +214,29 @@ async def test_the_key_is_never_logged_and_prompts_only_at_trace(
         assert "[REDACTED:openai]" in logged
     else:
         assert MARKER not in logged
+
+
+async def test_usage_and_stage_timings_are_persisted_in_the_user_data_directory(
+    anthropic_server: AnthropicTestServer, workspace: Path, tmp_path: Path
+) -> None:
+    anthropic_server.enqueue(*[Reply(text="return a + b", ttft=0.05) for _ in range(2)])
+    for _ in range(2):  # two server lifetimes
+        session = await start(anthropic_server, workspace, tmp_path)
+        try:
+            uri = open_document(session, workspace / "main.py", "def add(a, b):\n    \n")
+            await session.text_document_inline_completion_async(inline_params(uri, 1, 4))
+            usage = await session.workspace_execute_command_async(
+                types.ExecuteCommandParams(command="renga.usage")
+            )
+        finally:
+            await session.shutdown_session()
+    # server_env points XDG_DATA_HOME at tmp_path/data.
+    assert usage["ledger"] == str(tmp_path / "data" / "renga" / "usage.sqlite3")
+    assert usage["session"]["completion"]["calls"] == 1
+    today = usage["periods"]["today"]
+    assert today["byFeature"]["completion"]["calls"] == 2
+    assert today["acceptance"]["python"]["shown"] == 2
+    stages = today["timings"]["completion"]
+    assert stages["first_token"]["count"] == 2 and stages["first_token"]["median"] >= 50
+    assert stages["total"]["median"] >= stages["first_token"]["median"]
+    assert "| completion | first_token | 2 |" in usage["markdown"]
