@@ -64,6 +64,8 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
 )
 
 IGNORE_FILES = (".gitignore", ".rengaignore")
+# What a redacted secret becomes: "[REDACTED:kind]".
+REDACTED = "[REDACTED:"
 # How long a parsed ignore file is trusted before its mtime is looked at again.
 RECHECK_SECONDS = 2.0
 
@@ -425,7 +427,7 @@ def redact(text: str, patterns: Iterable[SecretPattern] = PATTERNS) -> tuple[str
     position = 0
     for start, end, kind in spans:
         out.append(text[position:start])
-        out.append(f"[REDACTED:{kind}]")
+        out.append(f"{REDACTED}{kind}]")
         position = end
     out.append(text[position:])
     return "".join(out), len(spans)

@@ -24,7 +24,7 @@ from renga.config import from_env, merge
 from renga.context.types import ContextSources
 from renga.cost import BudgetExceeded, CostGate
 from renga.logs import TRACE, set_level
-from renga.privacy import Privacy, redact_body, to_path
+from renga.privacy import REDACTED, Privacy, redact_body, to_path
 from renga.syntax.document import Document, Edit
 from renga.syntax.languages import registry
 from renga.syntax.positions import Encoding
@@ -331,6 +331,10 @@ async def inline_completion(
         log.info("completion failed: %s", exc)
         return None
     if suggestion is None:
+        return None
+    if REDACTED in suggestion.text:
+        # The model echoed a redaction marker: inserting it would put it in the user's code.
+        log.info("completion dropped: it repeats a redacted secret's marker")
         return None
     ls.ledger.record_timings("completion", suggestion.timings)
     log.debug(

@@ -105,6 +105,16 @@ async def test_a_secret_in_an_ordinary_file_is_redacted_before_it_is_sent(
     assert "def connect():" in sent  # the code around the secrets is still there
 
 
+async def test_a_completion_that_echoes_a_redaction_marker_is_not_shown(
+    client: LanguageClient, anthropic_server: AnthropicTestServer, workspace: Path
+) -> None:
+    anthropic_server.enqueue(Reply(text='key = "[REDACTED:openai]"'))
+    uri = open_document(client, workspace / "app.py", SOURCE)
+    result = await client.text_document_inline_completion_async(inline_params(uri, 7, 4))
+    assert len(anthropic_server.messages_requests()) == 1
+    assert items_of(result) == []
+
+
 async def test_redaction_can_be_switched_off(
     anthropic_server: AnthropicTestServer, workspace: Path, tmp_path: Path
 ) -> None:
