@@ -221,3 +221,18 @@ def test_renga_usage_command_shows_what_the_ledger_holds() -> None:
     assert f"| {SONNET} | 1 | 10000 | 2000 | 0 | 0 | 0.0600 |" in text
     assert "| python | 3 | 1 | 33% |" in text
     assert "| completion | first_token | 1 | 480.0 | 480.0 |" in text
+
+
+def test_old_stage_timings_are_pruned_but_totals_kept(tmp_path: Path) -> None:
+    path = tmp_path / "usage.sqlite3"
+    ledger = Ledger(path)
+    ledger.record("completion", Usage(HAIKU, input_tokens=10))
+    ledger.record_timings("completion", {"total_ms": 100.0})
+    ledger.close()
+    old = (dt.date.today() - dt.timedelta(days=45)).isoformat()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE calls SET day = ?", (old,))
+        db.execute("UPDATE timings SET day = ?", (old,))
+    periods = Ledger(path).periods()
+    assert periods["allTime"]["byFeature"]["completion"]["calls"] == 1
+    assert periods["allTime"]["timings"] == {}

@@ -25,7 +25,7 @@ from renga.context import workspace as workspace_index
 from renga.context.types import ContextSources
 from renga.cost import BudgetExceeded, CostGate
 from renga.logs import TRACE, set_level
-from renga.privacy import Privacy, redact_body, to_path
+from renga.privacy import REDACTED, Privacy, redact_body, to_path
 from renga.syntax.document import Document, Edit
 from renga.syntax.languages import registry
 from renga.syntax.positions import Encoding
@@ -95,13 +95,13 @@ class RengaServer(LanguageServer):
     @property
     def privacy(self) -> Privacy:
         """Exclusions for the current workspace folders and settings (rebuilt when they change)."""
-        if self._privacy is None:
-            try:
-                roots = [to_path(f.uri) for f in self.workspace.folders.values()]
-                if not roots and self.workspace.root_path:
-                    roots = [to_path(self.workspace.root_path)]
-            except RuntimeError:  # before initialize
-                roots = []
+        try:
+            roots = [to_path(f.uri) for f in self.workspace.folders.values()]
+            if not roots and self.workspace.root_path:
+                roots = [to_path(self.workspace.root_path)]
+        except RuntimeError:  # before initialize
+            roots = []
+        if self._privacy is None or self._privacy.given != tuple(map(str, roots)):
             self._privacy = Privacy(roots, self.settings)
         return self._privacy
 
@@ -183,6 +183,10 @@ class RengaServer(LanguageServer):
         self.settings = settings
         self._privacy = None
         set_level(settings.log_level)
+        paused = f"budget-{dt.date.today().isoformat()}"
+        if paused in self.told and self.ledger.spend_today() < settings.cost.daily_cap_usd:
+            self.told.discard(paused)  # a raised cap resumes completions, and says so
+            self.status("ready", "daily cap raised: completions resumed")
         if self._model is not None:
             self._model.update_settings(settings)
 
@@ -362,6 +366,10 @@ async def inline_completion(
         return None
     if suggestion is None:
         return None
+    if REDACTED in suggestion.text:
+        # The model echoed a redaction marker: inserting it would put it in the user's code.
+        log.info("completion dropped: it repeats a redacted secret's marker")
+        return None
     ls.ledger.record_timings("completion", suggestion.timings)
     log.debug(
         "completion stages (ms): %s",
@@ -421,7 +429,7 @@ def accept_completion(ls: RengaServer, *args: Any) -> None:
 @server.command(CMD_USAGE)
 def usage(ls: RengaServer, *args: Any) -> dict[str, Any]:
     summary = ls.ledger.summary()
-    summary["markdown"] = ls.ledger.markdown()
+    summary["markdown"] = ls.ledger.markdown(summary)
     return summary
 
 

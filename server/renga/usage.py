@@ -81,6 +81,10 @@ PERIODS: tuple[tuple[str, str, int | None], ...] = (
 )
 
 
+# Stage timings older than this are dropped when a ledger opens (totals are kept forever).
+TIMINGS_KEPT_DAYS = 30
+
+
 def default_path() -> Path:
     import platformdirs
 
@@ -164,6 +168,8 @@ class Ledger:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(SCHEMA)
+            # Timings are many rows per request and only their recent spread matters.
+            db.execute("DELETE FROM timings WHERE day < ?", (self._since(TIMINGS_KEPT_DAYS),))
         except (OSError, sqlite3.Error) as exc:
             log.warning("usage ledger %s unusable (%s): keeping usage in memory only", path, exc)
             db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
