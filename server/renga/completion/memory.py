@@ -56,8 +56,9 @@ class Recall:
 
 
 def line_rest(source: bytes, offset: int) -> bytes:
+    """The rest of the line after ``offset`` with its line break (so an empty rest is checked)."""
     end = source.find(b"\n", offset, offset + AFTER_BYTES)
-    return source[offset : end if end != -1 else offset + AFTER_BYTES]
+    return source[offset : end + 1 if end != -1 else offset + AFTER_BYTES]
 
 
 class Memory:

@@ -63,6 +63,9 @@ class Flight:
     before: bytes
     after: bytes
     version: int
+    # The document's length when the stream began: what lies between the start of its answer and
+    # the cursor must be exactly what was typed since, not text the cursor moved over.
+    size: int = 0
     task: asyncio.Task[Outcome] | None = None
     partial: bytes = b""
     waiters: int = 0
@@ -74,7 +77,7 @@ class Flight:
 
     def fits(self, source: bytes, cursor: int) -> bool:
         """Whether what the user typed since the stream began agrees with its answer so far."""
-        if cursor < self.anchor:
+        if cursor < self.anchor or len(source) - self.size != cursor - self.anchor:
             return False
         if source[max(0, self.anchor - len(self.before)) : self.anchor] != self.before:
             return False
@@ -191,12 +194,22 @@ class CompletionService:
             before=doc.source[max(0, cursor - KEY_BYTES) : cursor],
             after=line_rest(doc.source, cursor),
             version=doc.version,
+            size=len(doc.source),
         )
         source = doc.source
         language = doc.language.name if doc.language else (doc.language_id or "text")
 
         def grew(text: str) -> None:
             flight.partial = text.encode("utf-8", errors="surrogatepass")
+            # The user typed on while the model was silent: its first words may contradict that.
+            live = self.host.documents.get(doc.uri)
+            if (
+                live is not None
+                and live.version != flight.version
+                and self.host.settings.completion.cancel_stale
+                and not flight.fits(live.source, live.last_edit.end if live.last_edit else 0)
+            ):
+                self._abort(flight, "its answer contradicts what was typed meanwhile")
 
         async def run() -> Outcome:
             outcome = await generate(
