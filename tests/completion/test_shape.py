@@ -44,3 +44,16 @@ def at(text: str, language: str | None = "python") -> tuple[bool, int, bool]:
 def test_shape(text: str, expected: tuple[bool, int, bool]) -> None:
     language = "python" if "foo bar" not in text and not text.startswith("  |") else None
     assert at(text, language) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "x", "x = foo()\n", "def f(a):", "class C:\n    def m(self):\n        pass\n\n\n", "((("],
+)
+def test_every_cursor_of_odd_files_is_answered_without_crashing(text: str) -> None:
+    from renga.completion.postprocess import Snapshot, adds_syntax_errors
+
+    doc = Document("file:///x.py", text, language=registry().get("python"))
+    for offset in range(len(text.encode()) + 1):
+        shape_at(doc, offset)
+        adds_syntax_errors(Snapshot.of(doc, offset), "y)")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import tree_sitter as ts
 
+from renga.completion.shape import region
 from renga.prompts.completion import CLOSE, HOLE, OPEN
 from renga.syntax.document import Document
 from renga.syntax.languages import Language
@@ -228,50 +229,36 @@ def _errors(node: ts.Node) -> int:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The document as it was when the completion was asked for: the user keeps typing while
-    the model answers, and the live document's tree is edited in place."""
+    """The code around the cursor as it was when the completion was asked for (the user keeps
+    typing while the model answers): the top-level nodes around the cursor, which hold anything
+    a completion there can break."""
 
     language: Language | None
-    tree: ts.Tree | None
-    source: bytes
+    # The text of that region, and the cursor's offset in it.
+    text: bytes
     offset: int
-    # (row, byte column) of ``offset``.
-    point: tuple[int, int]
 
     @classmethod
     def of(cls, doc: Document, offset: int) -> Snapshot:
-        return cls(
-            doc.language,
-            doc.tree.copy() if doc.tree is not None else None,
-            doc.source,
-            offset,
-            doc.index.point(doc.source, offset),
-        )
+        if doc.tree is None or doc.language is None:
+            return cls(None, b"", 0)
+        start, end = region(doc.tree, offset, len(doc.source))
+        end = max(end, offset)
+        line_end = doc.source.find(b"\n", end)
+        end = len(doc.source) if line_end == -1 else line_end + 1
+        return cls(doc.language, doc.source[start:end], offset - start)
 
 
 def adds_syntax_errors(snap: Snapshot, text: str) -> bool:
-    """Whether ``text`` inserted at the cursor leaves more syntax errors than the document had.
-    The tree is copied, edited and re-parsed incrementally: about the cost of a keystroke."""
-    if snap.tree is None or snap.language is None or not text:
+    """Whether ``text`` inserted at the cursor leaves more syntax errors in the code around it
+    than there were. Only the region is parsed, so a 50,000-line file costs what a function does."""
+    if snap.language is None or not text:
         return False
     new = text.encode("utf-8", errors="surrogatepass")
-    offset = snap.offset
-    source = snap.source[:offset] + new + snap.source[offset:]
-    rows = new.count(b"\n")
-    col = len(new) - (new.rfind(b"\n") + 1) if rows else snap.point[1] + len(new)
-    tree = snap.tree.copy()
-    tree.edit(
-        start_byte=offset,
-        old_end_byte=offset,
-        new_end_byte=offset + len(new),
-        start_point=snap.point,
-        old_end_point=snap.point,
-        new_end_point=(snap.point[0] + rows, col),
-    )
-    after = _parser(snap.language).parse(source, tree)
-    # Counted over the whole file: an unbalanced insertion often shows its error far below the
-    # cursor (at the end of the enclosing block, or of the file).
-    return _errors(after.root_node) > _errors(snap.tree.root_node)
+    parser = _parser(snap.language)
+    before = parser.parse(snap.text)
+    after = parser.parse(snap.text[: snap.offset] + new + snap.text[snap.offset :])
+    return _errors(after.root_node) > _errors(before.root_node)
 
 
 _PARSERS: dict[str, ts.Parser] = {}

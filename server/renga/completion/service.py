@@ -39,6 +39,8 @@ CMD_ACCEPT = "renga.acceptCompletion"
 # How long a stream orphaned by $/cancelRequest is kept while the user types into its answer,
 # waiting for the request that will follow the keystroke.
 ORPHAN_MS = 400
+# How long a stream cancelled with the document unchanged waits for the keystroke behind it.
+CHANGE_GRACE_MS = 30
 
 
 class Host(Protocol):
@@ -282,6 +284,19 @@ class CompletionService:
         if not self.host.settings.completion.cancel_stale:
             return
         doc = self.host.documents.get(flight.uri)
+        if doc is not None and doc.version == flight.version:
+            # A client may cancel before it sends the keystroke that made it cancel: wait a
+            # moment for that keystroke before deciding.
+            self._later(flight, CHANGE_GRACE_MS, self._keep_if_typed_into)
+            return
+        self._keep_if_typed_into(flight)
+
+    def _keep_if_typed_into(self, flight: Flight) -> None:
+        """Keep a stream nobody waits for only while the user types into its answer, for the
+        request that will follow the keystroke; otherwise abort it."""
+        if flight.waiters > 0 or flight.task is None or flight.task.done():
+            return
+        doc = self.host.documents.get(flight.uri)
         typing_into = (
             doc is not None
             and doc.version != flight.version
@@ -291,11 +306,18 @@ class CompletionService:
         if not typing_into:
             self._abort(flight, "$/cancelRequest")
             return
-        loop = asyncio.get_running_loop()
-        flight.orphan_timer = loop.call_later(
-            ORPHAN_MS / 1000,
-            lambda: self._abort(flight, "nobody asked for it") if flight.waiters == 0 else None,
-        )
+        self._later(flight, ORPHAN_MS, lambda f: self._abort(f, "nobody asked for it"))
+
+    def _later(self, flight: Flight, ms: float, then: Callable[[Flight], None]) -> None:
+        if flight.orphan_timer is not None:
+            flight.orphan_timer.cancel()
+
+        def fire() -> None:
+            flight.orphan_timer = None
+            if flight.waiters == 0:
+                then(flight)
+
+        flight.orphan_timer = asyncio.get_running_loop().call_later(ms / 1000, fire)
 
     def _abort(self, flight: Flight, why: str) -> None:
         if flight.task is None or flight.task.done():

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import tree_sitter as ts
+
 from renga.syntax.document import Document
-from renga.syntax.tags import extract
+from renga.syntax.languages import Language
+from renga.syntax.tags import DEFINITION
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,67 @@ def shape_at(doc: Document, offset: int) -> Shape:
     return Shape(multiline=True, min_indent=len(before))
 
 
+def region(tree: ts.Tree, offset: int, size: int) -> tuple[int, int]:
+    """The byte range of the top-level nodes around ``offset``: the one holding it, or the ones
+    before and after it. Everything a completion at ``offset`` may touch lies within, so syntax
+    questions are answered on it rather than on a file that may have 50,000 lines."""
+    root = tree.root_node
+    if root.child_count == 0:
+        return 0, size
+    node = _top_after(root, offset)
+    if node is not None and node.start_byte <= offset:
+        return node.start_byte, node.end_byte
+    before = node.prev_sibling if node is not None else root.child(root.child_count - 1)
+    start = before.start_byte if before is not None and before.start_byte <= offset else 0
+    return start, node.start_byte if node is not None else size
+
+
+def _top_after(root: ts.Node, offset: int) -> ts.Node | None:
+    """The first top-level node that ends after ``offset``, or None."""
+    if root.child_count == 0:
+        return None
+    last = root.child(root.child_count - 1)
+    if last is None or offset >= last.end_byte:
+        # (first_child_for_byte crashes the binding when no child ends after the offset.)
+        return None
+    return root.first_child_for_byte(max(offset, 0))
+
+
+def _header_end(node: ts.Node, body: ts.Node) -> int:
+    """Where a definition's header stops: at the last token before its body that is not a
+    comment (as ``syntax.tags`` reads it)."""
+    before = body.prev_sibling
+    while before is not None and before.is_extra:
+        before = before.prev_sibling
+    return (
+        before.end_byte
+        if before is not None and before.end_byte > node.start_byte
+        else body.start_byte
+    )
+
+
+def _scopes(language: Language, tree: ts.Tree, lo: int, hi: int) -> list[tuple[int, int, int, int]]:
+    """(start, header end, body start, body end) of the definitions with a body in [lo, hi),
+    from the ``@definition.*`` and ``@body`` captures of the language's tags query."""
+    query = language.query("tags")
+    if query is None:
+        return []
+    found = []
+    node = _top_after(tree.root_node, lo)
+    while node is not None and node.start_byte < hi:
+        for _, captures in ts.QueryCursor(query).matches(node):
+            bodies = captures.get("body")
+            heads = [n for k, ns in captures.items() if k.startswith(DEFINITION) for n in ns]
+            if bodies and heads:
+                head, body = heads[0], bodies[0]
+                found.append(
+                    (head.start_byte, _header_end(head, body), body.start_byte, body.end_byte)
+                )
+        node = node.next_sibling
+    found.sort()
+    return found
+
+
 def _header_before(doc: Document, offset: int) -> int | None:
     """The indentation of the definition whose header the cursor follows (nothing but space, and
     the body's own opening delimiter, between them), or None."""
@@ -60,19 +124,21 @@ def _header_before(doc: Document, offset: int) -> int | None:
     source = doc.source
     # The header may end lines above the cursor (an empty body): look from the last code before it.
     lo = max(0, len(source[:offset].rstrip()) - 1)
-    tags = extract(doc.language, doc.tree, source, (lo, min(len(source), offset + 1)))
-    for d in reversed(tags.definitions):
-        if d.body is None or d.header_end > offset:
+    start, end = region(doc.tree, lo, len(source))
+    for d_start, header_end, body_start, body_end in reversed(
+        _scopes(doc.language, doc.tree, start, max(end, offset + 1))
+    ):
+        if header_end > offset or d_start > offset:
             continue
-        between = source[d.header_end : offset].strip()
-        opener = source[d.body[0] : d.body[0] + 1] if d.body[0] >= d.header_end else b""
+        between = source[header_end:offset].strip()
+        opener = source[body_start : body_start + 1] if body_start >= header_end else b""
         if between and between != opener.strip():
             continue
-        rest = source[offset : d.body[1]].strip()
+        rest = source[offset:body_end].strip()
         if rest and not (opener.strip() and len(rest) == 1):
             # Code follows the cursor inside the body: a blank line in a block, not an empty one.
             return None
-        line_start = source.rfind(b"\n", 0, d.start) + 1
+        line_start = source.rfind(b"\n", 0, d_start) + 1
         line_end = source.find(b"\n", line_start)
         return _indent_width(source[line_start : line_end if line_end != -1 else len(source)])
     return None
