@@ -197,10 +197,12 @@ async def test_debounce_collapses_a_burst_of_automatic_requests_into_one_call(
     anthropic_server: AnthropicTestServer, profile: str, workspace: Path, tmp_path: Path
 ) -> None:
     env = server_env(tmp_path, ANTHROPIC_API_KEY="k", ANTHROPIC_BASE_URL=anthropic_server.base_url)
-    options = {"completion": {"debounceMs": 150, "adaptiveDebounce": False}}
+    options = {"completion": {"debounceMs": 400, "adaptiveDebounce": False}}
     client = await start_session(env, profile, workspace, initialization_options=options)
     anthropic_server.responder = lambda request: "10"
     try:
+        # The burst is timed from the client: start it once the server is up and warm.
+        await asyncio.to_thread(anthropic_server.wait_for_requests, 1, 15.0)
         uri = open_document(client, workspace / "burst.py", "\n")
         pending = []
         for n, ch in enumerate("limit = ", start=1):
@@ -213,7 +215,7 @@ async def test_debounce_collapses_a_burst_of_automatic_requests_into_one_call(
                 )
             )
             await asyncio.sleep(0.02)
-        results = await asyncio.wait_for(asyncio.gather(*pending), 10)
+        results = await asyncio.wait_for(asyncio.gather(*pending), 20)
         assert [items_of(r) for r in results[:-1]] == [[]] * 7
         assert [i.insert_text for i in items_of(results[-1])] == ["10"]
         assert len(anthropic_server.messages_requests()) == 1
@@ -245,3 +247,40 @@ async def test_show_and_partial_accept_notifications_are_recorded(
     )
     assert usage["acceptance"]["python"] == {"shown": 1, "accepted": 1}
     assert (await stats(renga)).partial_accepts == 1
+
+
+async def test_completions_reuse_the_warm_pooled_connection(
+    renga: LanguageClient, anthropic_server: AnthropicTestServer, workspace: Path
+) -> None:
+    anthropic_server.responder = lambda request: "return 0"
+    await asyncio.to_thread(anthropic_server.wait_for_requests, 1, 15.0)  # the warm-up call
+    uri = open_document(renga, workspace / "z.py", "def f():\n    \n\ndef g():\n    \n")
+    for line in (1, 4):
+        result = await renga.text_document_inline_completion_async(inline_params(uri, line, 4))
+        assert [i.insert_text for i in items_of(result)] == ["return 0"]
+    warm, *calls = anthropic_server.requests
+    assert warm.path.startswith("/v1/messages/count_tokens")
+    assert [r.client_port for r in calls] == [warm.client_port] * 2  # one kept-alive connection
+
+
+async def test_after_an_aborted_stream_a_new_connection_is_opened_before_it_is_needed(
+    renga: LanguageClient, anthropic_server: AnthropicTestServer, workspace: Path
+) -> None:
+    anthropic_server.enqueue(Reply(text="return 1", ttft=5.0))
+    anthropic_server.responder = lambda request: "return 2"
+    await asyncio.to_thread(anthropic_server.wait_for_requests, 1, 15.0)
+    uri = open_document(renga, workspace / "w.py", "def f():\n    \n\ndef g():\n    \n")
+    first = asyncio.ensure_future(
+        renga.text_document_inline_completion_async(inline_params(uri, 1, 4))
+    )
+    await asyncio.to_thread(lambda: wait_until(lambda: anthropic_server.messages_requests()))
+    aborted = anthropic_server.messages_requests()[0]
+    type_text(renga, uri, 2, 3, 0, "#")  # an edit elsewhere: the stream cannot be used
+    assert await asyncio.to_thread(anthropic_server.wait_for_disconnect, aborted, 2.0)
+    await asyncio.to_thread(lambda: wait_until(lambda: len(anthropic_server.requests) >= 3))
+    rewarm = anthropic_server.requests[2]
+    assert rewarm.path.startswith("/v1/messages/count_tokens")
+    await asyncio.wait_for(first, 5)
+    result = await renga.text_document_inline_completion_async(inline_params(uri, 4, 4))
+    assert [i.insert_text for i in items_of(result)] == ["return 2"]
+    assert anthropic_server.messages_requests()[-1].client_port == rewarm.client_port

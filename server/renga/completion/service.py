@@ -116,6 +116,7 @@ class CompletionService:
         self.stats = Stats()
         self._counted: set[str] = set()
         self._accepted: set[str] = set()
+        self._warming: asyncio.Task[None] | None = None
         # Called with each model failure (the server tells the user about credentials).
         self.on_error: Callable[[Exception], None] | None = None
 
@@ -224,6 +225,7 @@ class CompletionService:
             )
             if outcome.stopped_early:
                 self.stats.stopped_early += 1
+                self._rewarm()
             if outcome.rejected == "syntax":
                 self.stats.rejected_syntax += 1
             elif outcome.rejected:
@@ -325,8 +327,19 @@ class CompletionService:
         log.debug("aborting completion stream: %s", why)
         self.stats.aborted += 1
         flight.task.cancel()
+        self._rewarm()
         with contextlib.suppress(ValueError):
             self.flights[flight.uri].remove(flight)
+
+    def _rewarm(self) -> None:
+        """A response closed mid-stream takes its HTTP connection with it: open another one (a
+        free count_tokens call) now, so the next completion does not pay for a new connection
+        (and, on the real API, a TLS handshake) after the user's keystroke."""
+        if self._warming is not None and not self._warming.done():
+            return
+        self._warming = asyncio.get_running_loop().create_task(
+            self.host.model.warm(), name="completion-rewarm"
+        )
 
     # -- the answer ----------------------------------------------------------------------
 
