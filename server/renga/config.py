@@ -38,6 +38,12 @@ class ModelSettings:
 class CompletionSettings:
     enabled: bool = True
     debounce_ms: int = 75
+    # Stretch the debounce to the typing rhythm, so a steady run of keystrokes sends no request.
+    adaptive_debounce: bool = True
+    # Answer from remembered suggestions (and running streams) while the user types them.
+    type_through: bool = True
+    # Abort model streams a keystroke, a newer request or $/cancelRequest made useless.
+    cancel_stale: bool = True
     max_tokens: int = 256
     timeout_ms: int = 5000
 

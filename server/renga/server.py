@@ -10,7 +10,6 @@ import asyncio
 import datetime as dt
 import json
 import logging
-import uuid
 from collections.abc import Coroutine, Generator
 from typing import TYPE_CHECKING, Any
 
@@ -25,13 +24,14 @@ from renga.context import workspace as workspace_index
 from renga.context.types import ContextSources
 from renga.cost import BudgetExceeded, CostGate
 from renga.logs import TRACE, set_level
-from renga.privacy import REDACTED, Privacy, redact_body, to_path
+from renga.privacy import Privacy, redact_body, to_path
 from renga.syntax.document import Document, Edit
 from renga.syntax.languages import registry
 from renga.syntax.positions import Encoding
 from renga.usage import Ledger
 
 if TYPE_CHECKING:
+    from renga.completion.service import CompletionService
     from renga.context.index import WorkspaceIndex
     from renga.model.client import ModelClient
 
@@ -66,13 +66,13 @@ class RengaServer(LanguageServer):
         self.ledger = Ledger()
         self.told: set[str] = set()
         self.tasks: set[asyncio.Task[Any]] = set()
-        self.completions: dict[str, tuple[str, str]] = {}  # id -> (language, text)
         self._model: ModelClient | None = None
         self._privacy: Privacy | None = None
         self.cost = CostGate(lambda: self.settings, self.ledger.spend_today)
         # Built in the background after `initialized` (renga.context.workspace).
         self.index: WorkspaceIndex | None = None
         self.index_pending: dict[str, asyncio.TimerHandle] = {}
+        self._completer: CompletionService | None = None
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -169,6 +169,29 @@ class RengaServer(LanguageServer):
                 gate=self.cost.check,
             )
         return self._model
+
+    @property
+    def completer(self) -> CompletionService:
+        if self._completer is None:
+            from renga.completion.service import CompletionService
+
+            self._completer = CompletionService(self)
+            self._completer.on_error = self.completion_failed
+        return self._completer
+
+    def completion_failed(self, exc: Exception) -> None:
+        from renga.model.errors import Failure, ModelError
+
+        if isinstance(exc, BudgetExceeded):
+            self.budget_exceeded(exc)
+            return
+        if isinstance(exc, ModelError) and exc.failure in (
+            Failure.AUTH,
+            Failure.PERMISSION,
+            Failure.NOT_CONFIGURED,
+        ):
+            self.tell_once(f"model-{exc.failure.value}", f"renga: {exc}", types.MessageType.Error)
+            self.status("error", str(exc))
 
     def apply_settings(self, raw: Any, source: str) -> None:
         settings, errors = merge(self.settings, raw)
@@ -293,12 +316,14 @@ def did_change(ls: RengaServer, params: types.DidChangeTextDocumentParams) -> No
             edits.append(Edit(change.text))
     doc.apply(edits, params.text_document.version)
     workspace_index.changed(ls, params.text_document.uri)
+    ls.completer.changed(doc.uri)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: RengaServer, params: types.DidCloseTextDocumentParams) -> None:
     ls.documents.pop(params.text_document.uri, None)
     workspace_index.closed(ls, params.text_document.uri)
+    ls.completer.closed(params.text_document.uri)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
@@ -332,9 +357,6 @@ def shutdown(ls: RengaServer, params: Any) -> None:
 async def inline_completion(
     ls: RengaServer, params: types.InlineCompletionParams
 ) -> types.InlineCompletionList | None:
-    from renga.completion.pipeline import complete
-    from renga.model.errors import Failure, ModelError
-
     if not ls.settings.completion.enabled:
         return None
     doc = ls.documents.get(params.text_document.uri)
@@ -351,47 +373,24 @@ async def inline_completion(
             types.MessageType.Warning,
         )
         return None
-    pos = params.position
-    offset = doc.offset_at(pos.line, pos.character)
-    try:
-        suggestion = await complete(doc, offset, ls.settings, ls.model, ls.context_sources())
-    except BudgetExceeded as exc:
-        ls.budget_exceeded(exc)
-        return None
-    except ModelError as exc:
-        if exc.failure in (Failure.AUTH, Failure.PERMISSION, Failure.NOT_CONFIGURED):
-            ls.tell_once(f"model-{exc.failure.value}", f"renga: {exc}", types.MessageType.Error)
-            ls.status("error", str(exc))
-        log.info("completion failed: %s", exc)
-        return None
-    if suggestion is None:
-        return None
-    if REDACTED in suggestion.text:
-        # The model echoed a redaction marker: inserting it would put it in the user's code.
-        log.info("completion dropped: it repeats a redacted secret's marker")
-        return None
-    ls.ledger.record_timings("completion", suggestion.timings)
-    log.debug(
-        "completion stages (ms): %s",
-        ", ".join(f"{k.removesuffix('_ms')} {v:.1f}" for k, v in suggestion.timings.items()),
-    )
-    item_id = uuid.uuid4().hex[:12]
-    language = doc.language.name if doc.language else doc.language_id
-    ls.completions[item_id] = (language, suggestion.text)
-    if len(ls.completions) > 256:
-        ls.completions.pop(next(iter(ls.completions)))
-    ls.ledger.record_shown(language)
-    line, character = doc.position_at(suggestion.start)
-    start = types.Position(line=line, character=character)
-    return types.InlineCompletionList(
-        items=[
-            types.InlineCompletionItem(
-                insert_text=suggestion.text,
-                range=types.Range(start=start, end=pos),
-                command=types.Command(title="Accepted", command=CMD_ACCEPT, arguments=[item_id]),
-            )
-        ]
-    )
+    return await ls.completer.inline(params)
+
+
+@server.feature("textDocument/didShowCompletion")
+def did_show_completion(ls: RengaServer, params: Any) -> None:
+    ls.completer.did_show(params)
+
+
+@server.feature("textDocument/didPartiallyAcceptCompletion")
+def did_partially_accept_completion(ls: RengaServer, params: Any) -> None:
+    ls.completer.did_partially_accept(params)
+
+
+@server.feature("renga/completionStats")
+def completion_stats(ls: RengaServer, params: Any) -> dict[str, int]:
+    """Counters of the completion service (requests, served from memory, model calls, aborted
+    streams, ...), for benchmarks and bug reports."""
+    return dict(vars(ls.completer.stats))
 
 
 # -- inspection --------------------------------------------------------------------------
@@ -420,10 +419,7 @@ def document_state(ls: RengaServer, params: Any) -> dict[str, Any] | None:
 
 @server.command(CMD_ACCEPT)
 def accept_completion(ls: RengaServer, *args: Any) -> None:
-    item_id = args[0] if args else None
-    if isinstance(item_id, str) and item_id in ls.completions:
-        language, _ = ls.completions.pop(item_id)
-        ls.ledger.record_accepted(language)
+    ls.completer.accepted(args[0] if args else None)
 
 
 @server.command(CMD_USAGE)

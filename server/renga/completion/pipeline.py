@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from renga.completion.postprocess import Spot, postprocess
+from renga.completion.postprocess import (
+    Snapshot,
+    Spot,
+    adds_syntax_errors,
+    known_complete,
+    postprocess,
+    strip_markers,
+)
+from renga.completion.shape import shape_at
 from renga.config import Settings
 from renga.context.assemble import build_context
 from renga.context.budget import CALIBRATOR
 from renga.context.types import ContextSources
-from renga.model.client import ModelClient
-from renga.prompts.completion import CLOSE, completion_request
+from renga.prompts.completion import completion_request
 from renga.syntax.document import Document
+
+if TYPE_CHECKING:
+    from renga.model.client import ModelClient
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +39,18 @@ class Suggestion:
     timings: dict[str, float]
 
 
+@dataclass
+class Outcome:
+    """What one model call gave, also when nothing is shown (for statistics and tests)."""
+
+    suggestion: Suggestion | None = None
+    raw: str = ""
+    # Why nothing is shown: "empty", "syntax".
+    rejected: str = ""
+    stopped_early: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+
+
 def path_of(uri: str) -> str:
     return uri.removeprefix("file://")
 
@@ -38,29 +62,65 @@ async def complete(
     model: ModelClient,
     sources: ContextSources | None = None,
 ) -> Suggestion | None:
+    """The suggestion at byte ``offset`` of ``doc``, or None (``renga complete`` uses this)."""
+    return (await generate(doc, offset, settings, model, sources)).suggestion
+
+
+async def generate(
+    doc: Document,
+    offset: int,
+    settings: Settings,
+    model: ModelClient,
+    sources: ContextSources | None = None,
+    on_text: Callable[[str], None] | None = None,
+) -> Outcome:
+    """Ask the model for the text at byte ``offset`` of ``doc``. ``on_text`` sees the answer
+    (markers stripped) as it grows, so a caller can tell whether it still fits what the user
+    typed meanwhile. The stream is closed as soon as the answer is known to be complete."""
     t0 = time.monotonic()
+    snap = Snapshot.of(doc, offset)
+    shape = shape_at(doc, offset)
     ctx = build_context(doc, offset, settings, sources or ContextSources(), path_of(doc.uri))
+    # The syntax decides whether a line or a block is wanted; the prompt says which.
+    ctx.multiline = shape.multiline
+    spot = Spot(
+        prefix=ctx.prefix, suffix=ctx.suffix, multiline=shape.multiline, min_indent=shape.min_indent
+    )
     request = completion_request(ctx, max_tokens=settings.completion.max_tokens)
     t1 = time.monotonic()
-    chunks: list[str] = []
+    raw = ""
+    stopped_early = False
     async with model.stream(request) as stream:
+        raw = stream.prefill
         async for piece in stream.text():
-            chunks.append(piece)
-            # Without prefill the close tag is text, not a stop sequence: stop reading there.
-            if CLOSE in piece or (len(chunks) > 1 and CLOSE in "".join(chunks[-2:])):
+            raw += piece
+            if on_text is not None:
+                on_text(strip_markers(raw, spot))
+            if known_complete(raw, spot):
+                # Leaving the stream context closes the HTTP response: no more tokens are paid.
+                stopped_early = not stream.finished
                 break
         used_model = stream.model
         first = stream.first_token_at
     CALIBRATOR.observe_usage(request, stream.usage)
     t2 = time.monotonic()
-    raw = stream.prefill + "".join(chunks)
-    text = postprocess(raw, Spot(prefix=ctx.prefix, suffix=ctx.suffix, multiline=ctx.multiline))
-    timings = {
+    text = postprocess(raw, spot)
+    outcome = Outcome(raw=raw, stopped_early=stopped_early)
+    if not text:
+        outcome.rejected = "empty"
+    elif adds_syntax_errors(snap, text):
+        log.debug("completion rejected: it adds syntax errors")
+        outcome.rejected = "syntax"
+    t3 = time.monotonic()
+    outcome.timings = {
         "context_ms": (t1 - t0) * 1000,
         "first_token_ms": ((first or t2) - t1) * 1000,
-        "total_ms": (time.monotonic() - t0) * 1000,
+        "model_ms": (t2 - t1) * 1000,
+        "postprocess_ms": (t3 - t2) * 1000,
+        "total_ms": (t3 - t0) * 1000,
     }
-    log.debug("completion timings %s", timings)
-    if not text:
-        return None
-    return Suggestion(text=text, start=offset, model=used_model, timings=timings)
+    if not outcome.rejected:
+        outcome.suggestion = Suggestion(
+            text=text, start=offset, model=used_model, timings=outcome.timings
+        )
+    return outcome

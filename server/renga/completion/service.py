@@ -1,0 +1,410 @@
+"""Inline completions as an editor sees them: remembered suggestions first, then a running model
+stream that still fits, then (after the debounce) a new model call.
+
+Every model stream runs in its own task ("flight"), shared by the requests that wait for it. A
+flight is aborted, closing its HTTP response, as soon as nothing can use it any more: a keystroke
+that does not fit its answer, a newer request elsewhere in the document, or ``$/cancelRequest``
+from the last request waiting for it (unless the user is typing into its answer, in which case it
+is kept a moment for the request that will follow).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from lsprotocol import types
+
+from renga.completion.debounce import Rhythm
+from renga.completion.memory import KEY_BYTES, Memory, line_rest
+from renga.completion.pipeline import Outcome, generate
+from renga.config import Settings
+from renga.context.types import ContextSources
+from renga.syntax.document import Document
+from renga.usage import Ledger
+
+if TYPE_CHECKING:
+    from renga.model.client import ModelClient
+
+log = logging.getLogger(__name__)
+
+CMD_ACCEPT = "renga.acceptCompletion"
+# How long a stream orphaned by $/cancelRequest is kept while the user types into its answer,
+# waiting for the request that will follow the keystroke.
+ORPHAN_MS = 400
+# How long a stream cancelled with the document unchanged waits for the keystroke behind it.
+CHANGE_GRACE_MS = 30
+
+
+class Host(Protocol):
+    """What the service needs from the language server."""
+
+    documents: dict[str, Document]
+    settings: Settings
+    ledger: Ledger
+
+    @property
+    def model(self) -> ModelClient: ...
+
+    def context_sources(self) -> ContextSources: ...
+
+
+@dataclass
+class Flight:
+    """A model stream in progress for a cursor."""
+
+    uri: str
+    anchor: int
+    before: bytes
+    after: bytes
+    version: int
+    # The document's length when the stream began: what lies between the start of its answer and
+    # the cursor must be exactly what was typed since, not text the cursor moved over.
+    size: int = 0
+    task: asyncio.Task[Outcome] | None = None
+    partial: bytes = b""
+    waiters: int = 0
+    started: float = field(default_factory=time.monotonic)
+    orphan_timer: asyncio.TimerHandle | None = None
+    # Where the stream's answer starts, as (line, character) when it began.
+    position: tuple[int, int] = (0, 0)
+    item_id: str | None = None
+
+    def fits(self, source: bytes, cursor: int) -> bool:
+        """Whether what the user typed since the stream began agrees with its answer so far."""
+        if cursor < self.anchor or len(source) - self.size != cursor - self.anchor:
+            return False
+        if source[max(0, self.anchor - len(self.before)) : self.anchor] != self.before:
+            return False
+        typed = source[self.anchor : cursor]
+        n = min(len(typed), len(self.partial))
+        return typed[:n] == self.partial[:n] and source[cursor : cursor + len(self.after)] == (
+            self.after
+        )
+
+
+@dataclass
+class Stats:
+    requests: int = 0
+    from_memory: int = 0
+    joined_stream: int = 0
+    model_calls: int = 0
+    aborted: int = 0
+    stopped_early: int = 0
+    debounced: int = 0
+    rejected_syntax: int = 0
+    empty: int = 0
+    shown: int = 0
+    partial_accepts: int = 0
+
+
+class CompletionService:
+    def __init__(self, host: Host) -> None:
+        self.host = host
+        self.memory = Memory()
+        self.flights: dict[str, list[Flight]] = defaultdict(list)
+        self.rhythm: dict[str, Rhythm] = defaultdict(Rhythm)
+        # The newest request per document: an older one still debouncing gives way.
+        self.latest: dict[str, int] = defaultdict(int)
+        self.stats = Stats()
+        self._counted: set[str] = set()
+        self._accepted: set[str] = set()
+        self._warming: asyncio.Task[None] | None = None
+        # Called with each model failure (the server tells the user about credentials).
+        self.on_error: Callable[[Exception], None] | None = None
+
+    # -- document events -----------------------------------------------------------------
+
+    def changed(self, uri: str) -> None:
+        """After each ``didChange``: learn the rhythm, and abort streams the edit contradicts."""
+        self.rhythm[uri].keystroke()
+        doc = self.host.documents.get(uri)
+        if doc is None or not self.host.settings.completion.cancel_stale:
+            return
+        cursor = doc.last_edit.end if doc.last_edit else 0
+        for flight in list(self.flights.get(uri, [])):
+            if not flight.fits(doc.source, cursor):
+                self._abort(flight, "a keystroke that does not fit its answer")
+
+    def closed(self, uri: str) -> None:
+        for flight in list(self.flights.get(uri, [])):
+            self._abort(flight, "document closed")
+        self.memory.forget(uri)
+        self.rhythm.pop(uri, None)
+
+    # -- the request ---------------------------------------------------------------------
+
+    async def inline(
+        self, params: types.InlineCompletionParams
+    ) -> types.InlineCompletionList | None:
+        settings = self.host.settings.completion
+        uri = params.text_document.uri
+        doc = self.host.documents.get(uri)
+        if doc is None:
+            return None
+        self.stats.requests += 1
+        self.latest[uri] += 1
+        ticket = self.latest[uri]
+        cursor = doc.offset_at(params.position.line, params.position.character)
+        source, version = doc.source, doc.version
+
+        if settings.type_through:
+            recall = self.memory.recall(uri, source, cursor)
+            if recall is not None:
+                self.stats.from_memory += 1
+                start = doc.position_at(recall.anchor)
+                return self._answer(doc, recall.entry.item_id, start, params.position)
+
+        flight = None
+        if settings.cancel_stale:
+            for other in list(self.flights.get(uri, [])):
+                if flight is None and settings.type_through and other.fits(source, cursor):
+                    flight = other
+                else:
+                    self._abort(other, "a newer request")
+        if flight is not None:
+            self.stats.joined_stream += 1
+        else:
+            automatic = params.context.trigger_kind == types.InlineCompletionTriggerKind.Automatic
+            delay = self.rhythm[uri].delay_ms(settings.debounce_ms, settings.adaptive_debounce)
+            if automatic and delay > 0:
+                await asyncio.sleep(delay / 1000)
+                if self.latest[uri] != ticket or doc.version != version:
+                    self.stats.debounced += 1
+                    return None
+            flight = self._launch(doc, cursor, params.position)
+        item_id = await self._wait(flight)
+        if item_id is None:
+            return None
+        entry = self.memory.get(item_id)
+        if entry is None or not entry.fits(source, flight.anchor, cursor):
+            return None
+        start = doc.position_at(flight.anchor) if doc.version == version else flight.position
+        return self._answer(doc, item_id, start, params.position)
+
+    def _launch(self, doc: Document, cursor: int, position: types.Position) -> Flight:
+        flight = Flight(
+            position=(position.line, position.character),
+            uri=doc.uri,
+            anchor=cursor,
+            before=doc.source[max(0, cursor - KEY_BYTES) : cursor],
+            after=line_rest(doc.source, cursor),
+            version=doc.version,
+            size=len(doc.source),
+        )
+        source = doc.source
+        language = doc.language.name if doc.language else (doc.language_id or "text")
+
+        def grew(text: str) -> None:
+            flight.partial = text.encode("utf-8", errors="surrogatepass")
+            # The user typed on while the model was silent: its first words may contradict that.
+            live = self.host.documents.get(doc.uri)
+            if (
+                live is not None
+                and live.version != flight.version
+                and self.host.settings.completion.cancel_stale
+                and not flight.fits(live.source, live.last_edit.end if live.last_edit else 0)
+            ):
+                self._abort(flight, "its answer contradicts what was typed meanwhile")
+
+        async def run() -> Outcome:
+            outcome = await generate(
+                doc,
+                cursor,
+                self.host.settings,
+                self.host.model,
+                self.host.context_sources(),
+                on_text=grew,
+            )
+            if outcome.stopped_early:
+                self.stats.stopped_early += 1
+                self._rewarm()
+            if outcome.rejected == "syntax":
+                self.stats.rejected_syntax += 1
+            elif outcome.rejected:
+                self.stats.empty += 1
+            if outcome.timings:
+                with contextlib.suppress(Exception):  # statistics never break completions
+                    self.host.ledger.record_timings("completion", outcome.timings)
+            if outcome.suggestion is not None:
+                flight.item_id = uuid.uuid4().hex[:12]
+                self.memory.remember(
+                    flight.item_id, doc.uri, language, source, cursor, outcome.suggestion.text
+                )
+            return outcome
+
+        self.stats.model_calls += 1
+        flight.task = asyncio.get_running_loop().create_task(run(), name="completion-stream")
+        self.flights[doc.uri].append(flight)
+
+        def landed(task: asyncio.Task[Outcome]) -> None:
+            with contextlib.suppress(ValueError):
+                self.flights[doc.uri].remove(flight)
+            if flight.orphan_timer is not None:
+                flight.orphan_timer.cancel()
+            if not task.cancelled() and task.exception() is not None:
+                exc = task.exception()
+                log.info("completion failed: %s", exc)
+                if self.on_error is not None and isinstance(exc, Exception):
+                    self.on_error(exc)
+
+        flight.task.add_done_callback(landed)
+        return flight
+
+    async def _wait(self, flight: Flight) -> str | None:
+        """The id of the flight's remembered suggestion, or None. A cancelled waiter lets go of
+        the flight, which is aborted when nobody else can use it."""
+        assert flight.task is not None
+        flight.waiters += 1
+        try:
+            outcome = await asyncio.shield(flight.task)
+        except asyncio.CancelledError:
+            flight.waiters -= 1
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                self._let_go(flight)
+                raise
+            return None  # the flight was aborted under us: nothing to show
+        except Exception:
+            flight.waiters -= 1
+            return None
+        flight.waiters -= 1
+        if outcome.suggestion is None:
+            return None
+        return flight.item_id
+
+    def _let_go(self, flight: Flight) -> None:
+        if flight.waiters > 0 or flight.task is None or flight.task.done():
+            return
+        if not self.host.settings.completion.cancel_stale:
+            return
+        doc = self.host.documents.get(flight.uri)
+        if doc is not None and doc.version == flight.version:
+            # A client may cancel before it sends the keystroke that made it cancel: wait a
+            # moment for that keystroke before deciding.
+            self._later(flight, CHANGE_GRACE_MS, self._keep_if_typed_into)
+            return
+        self._keep_if_typed_into(flight)
+
+    def _keep_if_typed_into(self, flight: Flight) -> None:
+        """Keep a stream nobody waits for only while the user types into its answer, for the
+        request that will follow the keystroke; otherwise abort it."""
+        if flight.waiters > 0 or flight.task is None or flight.task.done():
+            return
+        doc = self.host.documents.get(flight.uri)
+        typing_into = (
+            doc is not None
+            and doc.version != flight.version
+            and self.host.settings.completion.type_through
+            and flight.fits(doc.source, doc.last_edit.end if doc.last_edit else 0)
+        )
+        if not typing_into:
+            self._abort(flight, "$/cancelRequest")
+            return
+        self._later(flight, ORPHAN_MS, lambda f: self._abort(f, "nobody asked for it"))
+
+    def _later(self, flight: Flight, ms: float, then: Callable[[Flight], None]) -> None:
+        if flight.orphan_timer is not None:
+            flight.orphan_timer.cancel()
+
+        def fire() -> None:
+            flight.orphan_timer = None
+            if flight.waiters == 0:
+                then(flight)
+
+        flight.orphan_timer = asyncio.get_running_loop().call_later(ms / 1000, fire)
+
+    def _abort(self, flight: Flight, why: str) -> None:
+        if flight.task is None or flight.task.done():
+            return
+        log.debug("aborting completion stream: %s", why)
+        self.stats.aborted += 1
+        flight.task.cancel()
+        self._rewarm()
+        with contextlib.suppress(ValueError):
+            self.flights[flight.uri].remove(flight)
+
+    def _rewarm(self) -> None:
+        """A response closed mid-stream takes its HTTP connection with it: open another one (a
+        free count_tokens call) now, so the next completion does not pay for a new connection
+        (and, on the real API, a TLS handshake) after the user's keystroke."""
+        if self._warming is not None and not self._warming.done():
+            return
+        self._warming = asyncio.get_running_loop().create_task(
+            self.host.model.warm(), name="completion-rewarm"
+        )
+
+    # -- the answer ----------------------------------------------------------------------
+
+    def _answer(
+        self,
+        doc: Document,
+        item_id: str,
+        start: tuple[int, int],
+        position: types.Position,
+    ) -> types.InlineCompletionList | None:
+        entry = self.memory.get(item_id)
+        if entry is None:
+            return None
+        # The range starts where the suggestion starts and covers what the user typed of it:
+        # clients that re-request (Neovim, LSP4IJ) replace it, VS Code filters with it.
+        line, character = start
+        if item_id not in self._counted:
+            self._counted.add(item_id)
+            self.stats.shown += 1
+            self.host.ledger.record_shown(entry.language)
+        return types.InlineCompletionList(
+            items=[
+                types.InlineCompletionItem(
+                    insert_text=entry.text,
+                    range=types.Range(start=types.Position(line, character), end=position),
+                    command=types.Command(
+                        title="Accepted", command=CMD_ACCEPT, arguments=[item_id]
+                    ),
+                )
+            ]
+        )
+
+    # -- accept signals ------------------------------------------------------------------
+
+    def accepted(self, item_id: Any) -> None:
+        entry = self.memory.get(item_id) if isinstance(item_id, str) else None
+        if entry is not None and item_id not in self._accepted:
+            self._accepted.add(item_id)
+            self.host.ledger.record_accepted(entry.language)
+
+    def did_show(self, params: Any) -> None:
+        entry = self.memory.get(_item_id(params) or "")
+        if entry is not None and entry.item_id not in self._counted:
+            self._counted.add(entry.item_id)
+            self.stats.shown += 1
+            self.host.ledger.record_shown(entry.language)
+
+    def did_partially_accept(self, params: Any) -> None:
+        item_id = _item_id(params)
+        if item_id is not None and self.memory.get(item_id) is not None:
+            self.stats.partial_accepts += 1
+            self.accepted(item_id)
+
+
+def _get(obj: Any, key: str) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(key)
+    return getattr(obj, key, None)
+
+
+def _item_id(params: Any) -> str | None:
+    """The renga id carried by the item of a didShow / didPartiallyAccept notification."""
+    item = _get(params, "item")
+    command = _get(item, "command") if item is not None else None
+    arguments = _get(command, "arguments") if command is not None else None
+    if isinstance(arguments, list | tuple) and arguments and isinstance(arguments[0], str):
+        return arguments[0]
+    return None
