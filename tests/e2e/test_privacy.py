@@ -140,8 +140,11 @@ async def test_the_daily_cap_pauses_completions_with_one_message(
         uri = open_document(session, workspace / "main.py", "def add(a, b):\n    \n")
         first = await session.text_document_inline_completion_async(inline_params(uri, 1, 4))
         assert [i.insert_text for i in items_of(first)] == ["return a + b"]
+        # Elsewhere (where no remembered suggestion applies: those cost nothing and still show),
+        # no model call is made while the cap holds.
+        other = open_document(session, workspace / "other.py", "def sub(a, b):\n    \n")
         for _ in range(4):
-            later = await session.text_document_inline_completion_async(inline_params(uri, 1, 4))
+            later = await session.text_document_inline_completion_async(inline_params(other, 1, 4))
             assert items_of(later) == []
         assert len(anthropic_server.messages_requests()) == 1
         capped = [m.message for m in session.messages if "daily cap" in m.message]

@@ -231,6 +231,14 @@ class CompletionService:
             elif outcome.rejected:
                 self.stats.empty += 1
             if outcome.timings:
+                # Observability: every stage of every request at debug level, summarised by
+                # `renga usage` from the ledger.
+                log.debug(
+                    "completion stages (ms): %s",
+                    ", ".join(
+                        f"{k.removesuffix('_ms')} {v:.1f}" for k, v in outcome.timings.items()
+                    ),
+                )
                 with contextlib.suppress(Exception):  # statistics never break completions
                     self.host.ledger.record_timings("completion", outcome.timings)
             if outcome.suggestion is not None:
