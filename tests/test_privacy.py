@@ -298,6 +298,16 @@ def corpus(seed: int = 7) -> list[Case]:
             cases.append(Case("bearer", secret, context.format(s=secret), [secret]))
             token = jwt(rng)
             cases.append(Case("bearer-jwt", token, context.format(s=token), [token]))
+    for _ in range(10):
+        account_key = base64.b64encode(rng.randbytes(64)).decode()
+        text = (
+            "DefaultEndpointsProtocol=https;AccountName=acct"
+            f"{rng.randrange(1000)};AccountKey={account_key};EndpointSuffix=core.windows.net\n"
+        )
+        cases.append(Case("azure-storage", account_key, text, [account_key]))
+        basic = base64.b64encode(f"deploy:{password(rng)}".encode()).decode()
+        text = f"curl -H 'Authorization: Basic {basic}' https://ci.example.com/api\n"
+        cases.append(Case("basic-auth", basic, text, [basic]))
     for context in AWS_SECRET_CONTEXTS:
         for _ in range(5):
             secret = rand(rng, ALNUM + "/+", 40)

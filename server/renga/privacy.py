@@ -145,8 +145,9 @@ class Privacy:
             chain.append(directory)
             if directory == root or (directory / ".git").exists():
                 break
-            if root is None and len(chain) > 1:
-                # Outside the workspace and any repository: only the file's own folder counts.
+            if root is None:
+                # Outside every workspace folder and not at a repository's top: only the
+                # file's own folder's ignore files count.
                 break
             if directory.parent == directory:
                 break
