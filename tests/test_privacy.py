@@ -101,16 +101,27 @@ def test_gitignore_rengaignore_and_setting(tmp_path: Path) -> None:
         assert privacy.excluded(str(tmp_path / path)) is expected, path
 
 
-def test_gitignore_above_the_workspace_folder_counts_up_to_the_repository(tmp_path: Path) -> None:
+def test_a_repository_gitignore_above_the_workspace_folder_counts(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     (tmp_path / ".gitignore").write_text("*.generated.ts\n")
     workspace = tmp_path / "packages" / "web"
     workspace.mkdir(parents=True)
+    (workspace / ".gitignore").write_text("!keep.generated.ts\n")
     privacy = Privacy([workspace], settings())
-    # The workspace folder is a root of its own: ignore rules from above it are not read ...
-    assert not privacy.excluded(str(workspace / "api.generated.ts"))
-    # ... but a file outside every workspace folder still meets the defaults.
+    assert privacy.excluded(str(workspace / "api.generated.ts"))
+    assert not privacy.excluded(str(workspace / "keep.generated.ts"))  # the deeper file wins
+    assert not privacy.excluded(str(workspace / "api.ts"))
+    # A file outside every workspace folder still meets the defaults.
     assert privacy.excluded(str(tmp_path / "elsewhere" / ".env"))
+
+
+def test_without_a_repository_ignore_files_above_the_workspace_are_not_read(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / ".gitignore").write_text("*.py\n")
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    assert not Privacy([workspace], settings()).excluded(str(workspace / "main.py"))
 
 
 def test_an_edited_ignore_file_takes_effect(
@@ -298,6 +309,16 @@ def corpus(seed: int = 7) -> list[Case]:
             cases.append(Case("bearer", secret, context.format(s=secret), [secret]))
             token = jwt(rng)
             cases.append(Case("bearer-jwt", token, context.format(s=token), [token]))
+    for _ in range(10):
+        account_key = base64.b64encode(rng.randbytes(64)).decode()
+        text = (
+            "DefaultEndpointsProtocol=https;AccountName=acct"
+            f"{rng.randrange(1000)};AccountKey={account_key};EndpointSuffix=core.windows.net\n"
+        )
+        cases.append(Case("azure-storage", account_key, text, [account_key]))
+        basic = base64.b64encode(f"deploy:{password(rng)}".encode()).decode()
+        text = f"curl -H 'Authorization: Basic {basic}' https://ci.example.com/api\n"
+        cases.append(Case("basic-auth", basic, text, [basic]))
     for context in AWS_SECRET_CONTEXTS:
         for _ in range(5):
             secret = rand(rng, ALNUM + "/+", 40)

@@ -100,6 +100,7 @@ class Privacy:
         self._files: dict[Path, _IgnoreFile] = {}
         # Recent answers (path -> (when, verdict)): the index asks about every file.
         self._verdicts: dict[str, tuple[float, bool]] = {}
+        self._repositories: dict[Path, Path | None] = {}
 
     # -- exclusion -----------------------------------------------------------------------
 
@@ -136,23 +137,26 @@ class Privacy:
             return True
         return self._ignored(path, root)
 
+    def _repository_of(self, directory: Path) -> Path | None:
+        """The nearest folder at or above ``directory`` holding a ``.git``, remembered."""
+        if directory in self._repositories:
+            return self._repositories[directory]
+        found: Path | None = None
+        for folder in (directory, *directory.parents):
+            if (folder / ".git").exists():
+                found = folder
+                break
+        self._repositories[directory] = found
+        return found
+
     def _ignored(self, path: Path, root: Path | None) -> bool:
-        """Whether ignore files between the repository (or workspace) root and ``path`` exclude
-        it, with git's rule that the deeper file and the later line win."""
-        chain: list[Path] = []
-        directory = path.parent
-        while True:
-            chain.append(directory)
-            if directory == root or (directory / ".git").exists():
-                break
-            if root is None and len(chain) > 1:
-                # Outside the workspace and any repository: only the file's own folder counts.
-                break
-            if directory.parent == directory:
-                break
-            directory = directory.parent
+        """Whether ignore files between the top (the repository's, else the workspace folder)
+        and ``path`` exclude it, with git's rule that the deeper file and the later line win."""
+        top = self._repository_of(path.parent) or root or path.parent
+        chain = [path.parent]
+        while chain[-1] != top and chain[-1].parent != chain[-1]:
+            chain.append(chain[-1].parent)
         verdict: bool | None = None
-        top = chain[-1]
         for directory in reversed(chain):
             sources = [directory / name for name in IGNORE_FILES]
             if directory == top:
