@@ -20,7 +20,7 @@ from lsprotocol import types
 from renga.actions import catalog, engine, workspace_edit
 from renga.actions.facts import facts_of
 from renga.actions.files import Files, path_of
-from renga.actions.testfile import example_test, test_path
+from renga.actions.testfile import example_test, where_tests_go
 from renga.actions.validate import Excluded
 from renga.context.types import estimate_tokens
 from renga.model.errors import ModelError
@@ -139,7 +139,7 @@ def prepare_action(ls: RengaServer, files: Files, data: dict[str, Any]) -> Prepa
     if spec.id == "test":
         facts = facts_of(doc.language)
         root = files.root or path.parent
-        destination = test_path(path, root, facts)
+        destination = where_tests_go(path, root, facts)
         if destination is None:
             return "renga: no test location is known for this language."
         destination = files.locate(str(destination))

@@ -24,7 +24,7 @@ def _strip_root(parts: tuple[str, ...], roots: tuple[str, ...]) -> tuple[str, ..
     return parts
 
 
-def test_path(source: Path, workspace: Path, facts: ActionFacts) -> Path | None:
+def where_tests_go(source: Path, workspace: Path, facts: ActionFacts) -> Path | None:
     """The test file for ``source`` (it may not exist yet); None when the language names none."""
     if not facts.test_file:
         return None

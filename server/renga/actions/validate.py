@@ -79,12 +79,15 @@ def _find(source: bytes, old: bytes) -> list[int]:
     return hits
 
 
-def _locate(file: FileText, source: bytes, replacement: Replacement, label: str) -> int:
-    old = replacement.old_text.encode("utf-8")
+def _locate(source: bytes, replacement: Replacement, label: str) -> tuple[int, int, bytes]:
+    """Where the replaced text is (start, end) and what replaces it, in the file's bytes."""
+    old = replacement.old_text.encode("utf-8", errors="surrogatepass")
+    new = replacement.new_text.encode("utf-8", errors="surrogatepass")
     hits = _find(source, old)
     if not hits and b"\r\n" in source and b"\r\n" not in old:
-        # The model saw the file with its line endings normalised.
+        # The model wrote the file's CRLF line endings as newlines: keep the file's endings.
         old = old.replace(b"\n", b"\r\n")
+        new = new.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
         hits = _find(source, old)
     if not hits:
         raise ValueError(f"{label}: old_text does not occur in the file; copy it exactly")
@@ -92,7 +95,7 @@ def _locate(file: FileText, source: bytes, replacement: Replacement, label: str)
         raise ValueError(
             f"{label}: old_text occurs {len(hits)} times; include more lines so it is unique"
         )
-    return hits[0]
+    return hits[0], hits[0] + len(old), new
 
 
 def _check_file(
@@ -113,8 +116,7 @@ def _check_file(
             continue
         if not file.exists:
             raise ValueError(f"{label}: no such file; an empty old_text creates it")
-        start = _locate(file, source, replacement, label)
-        edits.append((start, start + len(replacement.old_text.encode("utf-8")), new))
+        edits.append(_locate(source, replacement, label))
     edits.sort(key=lambda e: (e[0], e[1]))
     for (_, e1, _), (s2, _, _) in itertools.pairwise(edits):
         if s2 < e1:
