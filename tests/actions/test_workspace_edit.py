@@ -67,3 +67,17 @@ def test_a_document_changed_after_the_edit_was_computed_is_stale(tmp_path: Path)
     assert stale(checked, files) == []
     doc.apply([Edit("# typed\n", (0, 0), (0, 0))], version=5)
     assert stale(checked, files) == ["m.py"]
+
+
+def test_a_closed_file_changed_on_disk_is_stale_and_a_created_file_that_appeared_too(
+    tmp_path: Path,
+) -> None:
+    files, _ = setup(tmp_path, "x = 1\n")
+    (tmp_path / "closed.py").write_text("y = 1\n")
+    checked, _ = check(
+        [Replacement("closed.py", "y = 1", "y = 2"), Replacement("new.py", "", "z = 1\n")], files
+    )
+    assert stale(checked, files) == []
+    (tmp_path / "closed.py").write_text("y = 1\n# saved by someone else\n")
+    (tmp_path / "new.py").write_text("z = 0\n")
+    assert sorted(stale(checked, files)) == ["closed.py", "new.py"]

@@ -101,6 +101,18 @@ class Files:
         text = path.read_bytes().decode("utf-8")
         return FileText(path, uri_of(path), text, None, True, language)
 
+    def changed_since(self, snapshot: FileText) -> bool:
+        """Whether the file no longer holds the text the edit was computed against: a new
+        version of the open document, or other bytes on disk for a file that is not open."""
+        doc = self._open.get(snapshot.path)
+        if snapshot.version is not None or doc is not None:
+            return doc is None or doc.version != snapshot.version
+        try:
+            now = snapshot.path.read_bytes().decode("utf-8") if snapshot.path.exists() else None
+        except (OSError, UnicodeDecodeError):
+            return True
+        return now != (snapshot.text if snapshot.exists else None)
+
     def current_version(self, path: Path) -> int | None:
         doc = self._open.get(path)
         return doc.version if doc is not None else None

@@ -91,8 +91,4 @@ def build(
 
 def stale(checked: list[CheckedFile], files: Files) -> list[str]:
     """Files the user changed since the edit was computed: such an edit is never sent."""
-    return [
-        files.relative(c.file.path)
-        for c in checked
-        if c.file.version is not None and files.current_version(c.file.path) != c.file.version
-    ]
+    return [files.relative(c.file.path) for c in checked if files.changed_since(c.file)]
