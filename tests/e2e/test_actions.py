@@ -256,7 +256,7 @@ async def command(client: LanguageClient, name: str, argument: dict[str, Any]) -
     return answer if isinstance(answer, dict) else answer._asdict()  # type: ignore[no-any-return]
 
 
-async def wait_until(check: Callable[[], bool], seconds: float = 10.0) -> None:
+async def wait_until(check: Callable[[], bool], seconds: float = 30.0) -> None:
     deadline = time.monotonic() + seconds
     while not check():
         assert time.monotonic() < deadline, "timed out"

@@ -112,7 +112,3 @@ class Files:
         except (OSError, UnicodeDecodeError):
             return True
         return now != (snapshot.text if snapshot.exists else None)
-
-    def current_version(self, path: Path) -> int | None:
-        doc = self._open.get(path)
-        return doc.version if doc is not None else None
