@@ -186,6 +186,11 @@ async def start(
     client = await ClientServerConfig(server_command=SERVER_COMMAND, server_env=env).start()
     assert isinstance(client, LanguageClient)
     editor = Editor(client, workspace)
+
+    @client.feature("renga/status")
+    def on_status(params: Any) -> None:
+        pass
+
     client.init_result = await client.initialize_session(  # type: ignore[attr-defined]
         types.InitializeParams(
             capabilities=capabilities,
