@@ -684,7 +684,12 @@ async def test_a_workspace_refactor_is_one_atomic_edit_with_progress(
     assert plan.body["model"] == "claude-sonnet-4-5"
     assert "def area(r)" in prompt_of(plan) or "function area" in prompt_of(plan)
     assert {w.body["model"] for w in workers} == {"claude-haiku-4-5"}
-    (reports,) = client.progress_reports.values()
+    # The workspace index reports its own build on another token: take the refactor's.
+    (reports,) = [
+        rs
+        for rs in client.progress_reports.values()
+        if any((getattr(r, "message", None) or "").startswith("plan:") for r in rs)
+    ]
     messages = [getattr(r, "message", None) or "" for r in reports]
     assert reports[0].kind == "begin" and reports[-1].kind == "end"
     assert any(m.startswith("plan: rename area") for m in messages)
@@ -730,7 +735,11 @@ async def test_cancelling_a_workspace_refactor_stops_the_workers(
     workers = [r for r in requests if r.body["tools"][0]["name"] == "propose_edits"]
     assert len(workers) == 4
     if how == "progress":
-        (token,) = client.progress_reports
+        (token,) = [  # the refactor's token, not the workspace index's
+            t
+            for t, rs in client.progress_reports.items()
+            if any((getattr(r, "message", None) or "").startswith("plan:") for r in rs)
+        ]
         client.protocol.notify(
             types.WINDOW_WORK_DONE_PROGRESS_CANCEL, types.WorkDoneProgressCancelParams(token=token)
         )
