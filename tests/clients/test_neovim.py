@@ -1,0 +1,129 @@
+"""The Neovim plugin (clients/neovim) in a real Neovim 0.11: ghost text drawn with extmarks from
+renga's inline completions, accepted with <Tab> (and the accept command reaching the server),
+partial accepts, and stale requests cancelled all the way to the model's HTTP stream."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from anthropic_server import AnthropicTestServer, RecordedRequest, Reply
+from nvim_driver import Nvim
+
+SOURCE = "def add(a, b):\n"
+
+
+def completion_requests(server: AnthropicTestServer) -> list[RecordedRequest]:
+    return [r for r in server.messages_requests() if r.stream]
+
+
+def open_ready(nvim_factory: Callable[..., Nvim], tmp_path: Path, text: str = SOURCE) -> Nvim:
+    file = tmp_path / "nvim" / "calc.py"
+    file.write_text(text)
+    nvim = nvim_factory().start(file)
+    status = nvim.wait_for('require("renga").last_status', what="renga/status from the server")
+    assert isinstance(status, dict) and status["state"] == "ready", status
+    return nvim
+
+
+def test_ghost_text_appears_and_tab_accepts_it(
+    nvim_factory: Callable[..., Nvim], anthropic_server: AnthropicTestServer, tmp_path: Path
+) -> None:
+    anthropic_server.default_reply = Reply(text="return a + b")
+    nvim = open_ready(nvim_factory, tmp_path)
+    nvim.send("Go    ")
+    shown = nvim.wait_for('require("renga.ghost").shown()', what="ghost text")
+    assert shown == {"row": 1, "col": 4, "lines": ["return a + b"]}
+    # The ghost text is virtual: the buffer itself is unchanged until accepted.
+    assert nvim.lines() == ["def add(a, b):", "    "]
+    # The request the model saw had the file with the hole at the cursor.
+    (request,) = completion_requests(anthropic_server)[-1:]
+    prompt = "".join(
+        block["text"]
+        for message in request.body["messages"]
+        if message["role"] == "user"
+        for block in message["content"]
+    )
+    assert "def add(a, b):\n    <<FILL>>" in prompt
+
+    anthropic_server.default_reply = Reply(text="")  # nothing more to suggest after it
+    nvim.send("<Tab>")
+    nvim.wait_for(
+        'vim.api.nvim_buf_get_lines(0, 1, 2, false)[1] == "    return a + b"', what="accepted text"
+    )
+    assert nvim.lua("return vim.api.nvim_win_get_cursor(0)") == [2, 16]
+    assert nvim.lua('return require("renga.ghost").shown()') is None
+    # The item's command told the server it was accepted: its usage ledger counts it.
+    accepted = nvim.wait_for(
+        """(function()
+          local r = vim.lsp.get_clients({name = "renga"})[1]:request_sync("workspace/executeCommand",
+            {command = "renga.usage", arguments = {}}, 5000)
+          local a = r and r.result and r.result.acceptance and r.result.acceptance.python
+          return a and a.accepted > 0 and a or nil
+        end)()""",
+        what="acceptance recorded by the server",
+    )
+    assert accepted == {"shown": 1, "accepted": 1}
+
+
+def test_typing_what_the_ghost_shows_keeps_it_without_asking_again(
+    nvim_factory: Callable[..., Nvim], anthropic_server: AnthropicTestServer, tmp_path: Path
+) -> None:
+    anthropic_server.default_reply = Reply(text="return a + b")
+    nvim = open_ready(nvim_factory, tmp_path)
+    nvim.send("Go    ")
+    nvim.wait_for('require("renga.ghost").shown()', what="ghost text")
+    asked = len(completion_requests(anthropic_server))
+    nvim.send("ret")
+    shown = nvim.wait_for('require("renga.ghost").shown()', what="ghost text after typing")
+    assert shown["lines"] == ["urn a + b"]
+    # Accept a word, then a Tab for the rest.
+    nvim.send("<M-Right>")
+    nvim.wait_for('vim.api.nvim_buf_get_lines(0, 1, 2, false)[1] == "    return"', what="one word")
+    assert nvim.lua('return require("renga.ghost").shown()')["lines"] == [" a + b"]
+    # Typing through and the partial accept were served by the shown item, not new requests.
+    assert len(completion_requests(anthropic_server)) == asked
+    nvim.send("<Tab>")
+    nvim.wait_for(
+        'vim.api.nvim_buf_get_lines(0, 1, 2, false)[1] == "    return a + b"', what="the rest"
+    )
+
+
+def test_tab_keeps_its_meaning_without_ghost_text(
+    nvim_factory: Callable[..., Nvim], anthropic_server: AnthropicTestServer, tmp_path: Path
+) -> None:
+    anthropic_server.default_reply = Reply(text="")  # the model has nothing to add
+    nvim = open_ready(nvim_factory, tmp_path)
+    nvim.send("Gox")
+    anthropic_server.wait_for_requests(1, timeout=10)
+    nvim.send("<Tab>y")
+    # Whatever <Tab> did before (here: Python's expandtab to the next tab stop), it still does.
+    nvim.wait_for(
+        'vim.api.nvim_buf_get_lines(0, 1, 2, false)[1]:match("^x%s+y$")', what="<Tab>'s own meaning"
+    )
+
+
+def test_a_stale_request_is_cancelled_up_to_the_model_stream(
+    nvim_factory: Callable[..., Nvim], anthropic_server: AnthropicTestServer, tmp_path: Path
+) -> None:
+    anthropic_server.default_reply = Reply(text="return a + b")
+    anthropic_server.enqueue(Reply(text="too late", ttft=10.0))
+    nvim = open_ready(nvim_factory, tmp_path)
+    nvim.send("Go    r")
+    slow = None
+    for _ in range(100):
+        reqs = completion_requests(anthropic_server)
+        if reqs:
+            slow = reqs[0]
+            break
+        anthropic_server.wait_for_requests(len(anthropic_server.requests) + 1, timeout=10)
+    assert slow is not None
+    # The user types on: the plugin cancels its request, the server its model call.
+    nvim.send("e")
+    assert anthropic_server.wait_for_disconnect(slow, timeout=10), (
+        "the model stream was not hung up"
+    )
+    assert not slow.completed
+    assert nvim.lua('return require("renga.ghost").stats.cancelled') >= 1
+    shown = nvim.wait_for('require("renga.ghost").shown()', what="ghost text of the newer request")
+    assert "too late" not in shown["lines"][0]
