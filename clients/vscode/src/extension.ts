@@ -210,6 +210,8 @@ async function start(): Promise<void> {
     );
     return;
   }
+  const info = client.initializeResult?.serverInfo;
+  log.info(`started ${info?.name ?? "renga"} ${info?.version ?? ""}`);
   client.onNotification("renga/status", (params: RengaStatus) => {
     lastStatus = params;
     renderStatus();
