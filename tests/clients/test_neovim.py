@@ -4,11 +4,18 @@ partial accepts, and stale requests cancelled all the way to the model's HTTP st
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from anthropic_server import AnthropicTestServer, RecordedRequest, Reply
-from nvim_driver import Nvim
+from nvim_driver import SCREENSHOTS, Nvim
+from terminal_render import render_png
 
 SOURCE = "def add(a, b):\n"
 
@@ -127,3 +134,85 @@ def test_a_stale_request_is_cancelled_up_to_the_model_stream(
     assert nvim.lua('return require("renga.ghost").stats.cancelled') >= 1
     shown = nvim.wait_for('require("renga.ghost").shown()', what="ghost text of the newer request")
     assert "too late" not in shown["lines"][0]
+
+
+SCREENSHOT_SOURCE = '''import math
+
+
+def distance(p, q):
+    """Euclidean distance between two points."""
+'''
+SCREENSHOT_REPLY = "dx = q[0] - p[0]\n    dy = q[1] - p[1]\n    return math.hypot(dx, dy)"
+
+
+def test_screenshot_of_ghost_text_in_a_terminal(
+    nvim_factory: Callable[..., Nvim], anthropic_server: AnthropicTestServer, tmp_path: Path
+) -> None:
+    """Neovim's real terminal UI in tmux, the screen captured and rendered to a PNG."""
+    tmux, chromium = shutil.which("tmux"), shutil.which("chromium")
+    if not (tmux and chromium):
+        message = "tmux and chromium are installed by clients/vscode/scripts/setup-e2e.sh"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    anthropic_server.default_reply = Reply(text=SCREENSHOT_REPLY)
+    file = tmp_path / "nvim" / "geometry.py"
+    file.write_text(SCREENSHOT_SOURCE)
+    server = f"renga-test-{os.getpid()}"
+    columns, rows = 78, 14
+    nvim = nvim_factory()
+
+    def in_tmux(args: list[str]) -> list[str]:
+        return [
+            tmux,
+            "-L",
+            server,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            str(columns),
+            "-y",
+            str(rows),
+            *args,
+        ]
+
+    nvim.env["TERM"] = "xterm-256color"
+    nvim.init.write_text(
+        nvim.init.read_text() + "vim.o.termguicolors = true\nvim.o.number = true\n"
+    )
+    try:
+        nvim.start(file, tui=in_tmux)
+        nvim.wait_for('require("renga").last_status', what="renga/status from the server")
+        nvim.send("Go    ")
+        shown = nvim.wait_for('require("renga.ghost").shown()', what="ghost text")
+        assert shown["lines"] == [
+            "dx = q[0] - p[0]",
+            "    dy = q[1] - p[1]",
+            "    return math.hypot(dx, dy)",
+        ]
+        time.sleep(0.3)  # one redraw
+        screen = subprocess.run(
+            [tmux, "-L", server, "capture-pane", "-e", "-p"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        plain = subprocess.run(
+            [tmux, "-L", server, "capture-pane", "-p"], capture_output=True, text=True, check=True
+        ).stdout
+        # What the user sees: the ghost lines under the cursor, the buffer still without them.
+        assert "    dx = q[0] - p[0]" in plain and "return math.hypot(dx, dy)" in plain
+        assert nvim.lines()[-1] == "    "
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        png = render_png(
+            screen,
+            SCREENSHOTS / "neovim-ghost-text.png",
+            columns=columns,
+            rows=rows,
+            chromium=chromium,
+        )
+        assert png.stat().st_size > 1000
+    finally:
+        subprocess.run([tmux, "-L", server, "kill-server"], capture_output=True)
