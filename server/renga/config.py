@@ -62,6 +62,13 @@ class CostSettings:
 
 
 @dataclass(frozen=True)
+class RefactorSettings:
+    # Per-file steps of a multi-file refactor that run at once.
+    concurrency: int = 8
+    max_files: int = 40
+
+
+@dataclass(frozen=True)
 class Settings:
     provider: str = "anthropic"
     base_url: str = ""
@@ -75,6 +82,7 @@ class Settings:
     context: ContextSettings = field(default_factory=ContextSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     cost: CostSettings = field(default_factory=CostSettings)
+    refactor: RefactorSettings = field(default_factory=RefactorSettings)
 
 
 # Value rules beyond the type: choices and lower bounds, keyed by dotted snake_case path.
@@ -92,6 +100,8 @@ MINIMUM: dict[str, float] = {
     "cost.daily_cap_usd": 0,
     "cost.max_tokens_per_request": 256,
     "cost.confirm_above_usd": 0,
+    "refactor.concurrency": 1,
+    "refactor.max_files": 1,
 }
 
 # Environment variables, for servers started by editors that pass no settings and for scripts.

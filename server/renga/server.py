@@ -7,15 +7,17 @@ so an editor sees the server ready in a fraction of a second.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import uuid
 from collections.abc import Coroutine, Generator
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
-from pygls.protocol.language_server import lsp_method
+from pygls.protocol.language_server import _prepare_command_arguments, lsp_method
 
 from renga import __version__
 from renga.config import from_env, merge
@@ -48,6 +50,23 @@ class RengaProtocol(LanguageServerProtocol):
             general.position_encodings = [types.PositionEncodingKind.Utf8, *rest]
         result: types.InitializeResult = yield from super().lsp_initialize(params)
         return result
+
+    @lsp_method(types.WORKSPACE_EXECUTE_COMMAND)
+    async def lsp_workspace__execute_command(  # type: ignore[override]
+        self, params: types.ExecuteCommandParams
+    ) -> Any:
+        # pygls runs a command as a step of a generator whose future is what `$/cancelRequest`
+        # cancels, so the command itself (a refactor and its model requests) would run on.
+        # Awaiting it in this request's own task lets the cancellation reach it.
+        handler = self.fm.commands.get(params.command)
+        if handler is None:
+            raise JsonRpcInvalidParams.of(ValueError(f"Command {params.command!r} is not defined"))
+        try:
+            args, kwargs = _prepare_command_arguments(handler, params, self._converter)
+        except Exception as exc:
+            raise JsonRpcInvalidParams.of(exc) from exc
+        result = handler(*args, **kwargs)
+        return await result if inspect.isawaitable(result) else result
 
 
 class RengaServer(LanguageServer):
@@ -296,6 +315,58 @@ async def inline_completion(
             )
         ]
     )
+
+
+# -- code actions and refactors (renga.actions) -------------------------------------------
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(
+        code_action_kinds=[
+            types.CodeActionKind.QuickFix,
+            types.CodeActionKind.Refactor,
+            types.CodeActionKind.RefactorRewrite,
+        ],
+        resolve_provider=True,
+    ),
+)
+def code_action(ls: RengaServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+    from renga.actions.lsp import code_actions
+
+    try:
+        return code_actions(ls, params) or None
+    except Exception:  # a broken action list must not take the server down
+        log.exception("listing code actions failed")
+        return None
+
+
+@server.feature(types.CODE_ACTION_RESOLVE)
+async def code_action_resolve(ls: RengaServer, action: types.CodeAction) -> types.CodeAction:
+    from renga.actions.lsp import resolve
+
+    return await resolve(ls, action)
+
+
+@server.command("renga.applyAction")
+async def apply_action(ls: RengaServer, *args: Any) -> dict[str, Any]:
+    from renga.actions.lsp import apply_action
+
+    return await apply_action(ls, args)
+
+
+@server.command("renga.refactor")
+async def refactor(ls: RengaServer, *args: Any) -> dict[str, Any]:
+    from renga.actions.lsp import refactor
+
+    return await refactor(ls, args)
+
+
+@server.command("renga.refactorWorkspace")
+async def refactor_workspace(ls: RengaServer, *args: Any) -> dict[str, Any]:
+    from renga.actions.multifile import refactor_workspace
+
+    return await refactor_workspace(ls, args)
 
 
 # -- inspection --------------------------------------------------------------------------

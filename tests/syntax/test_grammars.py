@@ -48,6 +48,8 @@ def test_docs_and_headers(folder: Path) -> None:
         (definition,) = [d for d in tags.named(name) if d.doc is not None][:1] or [None]
         assert definition is not None, f"no doc found for {name}"
         assert piece in doc_text(source, definition)
+    for name in expected.get("undocumented", []):
+        assert all(d.doc is None for d in tags.named(name)), f"{name} should have no doc"
     for name, text in expected.get("headers", {}).items():
         assert header(source, tags.named(name)[0]).strip() == text
 
