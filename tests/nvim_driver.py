@@ -117,7 +117,7 @@ class Nvim:
             raise AssertionError(f"Lua failed in nvim: {answer['value']}")
         return answer["value"]
 
-    def wait_for(self, code: str, timeout: float = 15.0, what: str = "") -> Any:
+    def wait_for(self, code: str, timeout: float = 30.0, what: str = "") -> Any:
         """Poll the Lua expression ``code`` until it is truthy; return its value."""
         deadline = time.monotonic() + timeout
         while True:

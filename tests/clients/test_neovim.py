@@ -4,6 +4,7 @@ partial accepts, and stale requests cancelled all the way to the model's HTTP st
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -28,7 +29,9 @@ def open_ready(nvim_factory: Callable[..., Nvim], tmp_path: Path, text: str = SO
     file = tmp_path / "nvim" / "calc.py"
     file.write_text(text)
     nvim = nvim_factory().start(file)
-    status = nvim.wait_for('require("renga").last_status', what="renga/status from the server")
+    status = nvim.wait_for(
+        'require("renga").last_status', timeout=90, what="renga/status from the server"
+    )
     assert isinstance(status, dict) and status["state"] == "ready", status
     return nvim
 
@@ -184,7 +187,9 @@ def test_screenshot_of_ghost_text_in_a_terminal(
     )
     try:
         nvim.start(file, tui=in_tmux)
-        nvim.wait_for('require("renga").last_status', what="renga/status from the server")
+        nvim.wait_for(
+            'require("renga").last_status', timeout=90, what="renga/status from the server"
+        )
         nvim.send("Go    ")
         shown = nvim.wait_for('require("renga.ghost").shown()', what="ghost text")
         assert shown["lines"] == [
@@ -216,3 +221,44 @@ def test_screenshot_of_ghost_text_in_a_terminal(
         assert png.stat().st_size > 1000
     finally:
         subprocess.run([tmux, "-L", server, "kill-server"], capture_output=True)
+
+
+def test_refactor_command_applies_the_models_edit(
+    nvim_factory: Callable[..., Nvim], anthropic_server: AnthropicTestServer, tmp_path: Path
+) -> None:
+    (tmp_path / "nvim" / ".git").mkdir()  # the workspace root the server resolves paths against
+    anthropic_server.default_reply = Reply(text="")
+    anthropic_server.enqueue(
+        Reply(
+            text="",
+            tool_calls=[
+                {
+                    "name": "propose_edits",
+                    "input": {
+                        "summary": "rename add to plus",
+                        "edits": [
+                            {
+                                "path": "calc.py",
+                                "old_text": "def add(a, b):",
+                                "new_text": "def plus(a, b):",
+                            }
+                        ],
+                    },
+                }
+            ],
+        )
+    )
+    nvim = open_ready(nvim_factory, tmp_path, "def add(a, b):\n    return a + b\n")
+    nvim.send(":1,2RengaRefactor rename add to plus<CR>")
+    nvim.wait_for(
+        'vim.api.nvim_buf_get_lines(0, 0, 1, false)[1] == "def plus(a, b):"',
+        what="the refactor's edit",
+    )
+    assert nvim.lines() == ["def plus(a, b):", "    return a + b"]
+    (request,) = [
+        r
+        for r in anthropic_server.messages_requests()
+        if "rename add to plus" in json.dumps(r.body)
+    ]
+    # The selected lines and the instruction reached the model.
+    assert "def add(a, b):" in json.dumps(request.body)
