@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from anthropic_server import AnthropicTestServer, Reply
+from anthropic_server import AnthropicTestServer, RecordedRequest, Reply
 from lsp_support import server_env
 
 REPO = Path(__file__).resolve().parents[2]
@@ -201,13 +201,28 @@ def completion_prompts(server: AnthropicTestServer) -> list[str]:
     ]
 
 
-def test_ghost_text_from_renga_accepted_with_tab(
+def model(request: RecordedRequest) -> Reply:
+    """The model as the test needs it: completes "ret" to "return a + b" (and has nothing to add
+    once it is there); asked to refactor with tools, proposes renaming add to plus."""
+    body = json.dumps(request.body)
+    if isinstance(request.body, dict) and request.body.get("tools"):
+        edit = {"path": "calc.py", "old_text": "def add(a, b):", "new_text": "def plus(a, b):"}
+        return Reply(
+            text="",
+            tool_calls=[
+                {
+                    "name": "propose_edits",
+                    "input": {"summary": "rename add to plus", "edits": [edit]},
+                }
+            ],
+        )
+    return Reply(text="urn a + b" if "ret<<FILL>>" in body else "")
+
+
+def test_ghost_text_accepted_with_tab_then_a_refactor(
     code_server: CodeServer, anthropic_server: AnthropicTestServer, tmp_path: Path
 ) -> None:
-    # The model completes "ret" to "return a + b", and has nothing to add once it is there.
-    anthropic_server.responder = lambda request: (
-        Reply(text="urn a + b") if "ret<<FILL>>" in json.dumps(request.body) else Reply(text="")
-    )
+    anthropic_server.responder = model
     folder = tmp_path / "ws"
     folder.mkdir()
     (folder / "calc.py").write_text("def add(a, b):\n    ")
@@ -230,7 +245,14 @@ def test_ghost_text_from_renga_accepted_with_tab(
     shots = tmp_path / "shots"
     try:
         result = run_driver(
-            code_server, folder, "calc.py", shots, type="ret", expect="return a + b"
+            code_server,
+            folder,
+            "calc.py",
+            shots,
+            type="ret",
+            expect="return a + b",
+            refactor="rename add to plus",
+            refactor_expect="def plus(a, b):",
         )
     except AssertionError as exc:
         seen = [(r.path, r.status, r.text_sent) for r in anthropic_server.requests]
@@ -244,6 +266,11 @@ def test_ghost_text_from_renga_accepted_with_tab(
     assert result["ghostAfterAccept"] == 0
     # The suggestion came from renga's model call, with the cursor's hole in the file.
     assert any("def add(a, b):\n    ret<<FILL>>" in p for p in completion_prompts(anthropic_server))
+    # The refactor command asked for an instruction, renga's edit went through the preview.
+    assert "def plus(a, b):\n    return a + b" in result["textAfterRefactor"]
+    assert any(
+        "rename add to plus" in json.dumps(r.body) for r in anthropic_server.messages_requests()
+    )
     # The status bar item shows the server's state and today's spend.
     assert result["statusBar"] and "renga $" in result["statusBar"]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -118,11 +118,24 @@ try {
     await page.keyboard.type("Renga: Refactor Selection with Instruction");
     await page.locator(".quick-input-list .monaco-list-row").first().waitFor();
     await page.keyboard.press("Enter");
-    await page.waitForTimeout(500);
+    // The instruction input box replaces the command palette.
+    await page.locator(".quick-input-widget .quick-input-message, .quick-input-widget input").first().waitFor();
+    await page.waitForTimeout(300);
     await page.keyboard.type(opt.refactor);
     result.refactorPromptShot = await shot("vscode-refactor-prompt.png");
     await page.keyboard.press("Enter");
     step("refactor asked");
+    // renga marks its edit as needing confirmation: VS Code shows the refactor preview first.
+    const apply = page.getByRole("button", { name: "Apply", exact: true });
+    await apply.waitFor({ timeout: 60000 });
+    step("preview");
+    // Edits that need confirmation start unticked: tick the file, as the user would.
+    // (the file's row in the preview tree; Space toggles its checkbox).
+    await page.locator(".monaco-list-row", { hasText: opt.file }).last().click();
+    await page.keyboard.press("Space");
+    await page.waitForTimeout(500);
+    result.previewTickedShot = await shot("vscode-refactor-preview.png");
+    await apply.click();
     await page.waitForFunction(
       (expected) => document.querySelector(".monaco-editor .view-lines")?.innerText.replace(/\u00a0/g, " ").includes(expected),
       opt["refactor-expect"],
