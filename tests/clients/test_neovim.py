@@ -285,3 +285,18 @@ def test_refactor_command_applies_the_models_edit(
     ]
     # The selected lines and the instruction reached the model.
     assert "def add(a, b):" in json.dumps(request.body)
+
+
+def test_checkhealth_reports_the_server_and_the_buffer(
+    nvim_factory: Callable[..., Nvim], anthropic_server: AnthropicTestServer, tmp_path: Path
+) -> None:
+    nvim = open_ready(nvim_factory, tmp_path)
+    report = nvim.lua(
+        """vim.cmd("checkhealth renga")
+        return table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\\n")"""
+    )
+    assert "renga: server" in report
+    assert "OK renga " in report  # `renga --version` through the configured command
+    assert "ANTHROPIC_API_KEY (values not shown)" in report and "test-key" not in report
+    assert "OK attached (client" in report and "calc.py" in report
+    assert "server says: ready" in report

@@ -43,12 +43,21 @@ function M.check()
     health.warn("no credentials in Neovim's environment", { "export ANTHROPIC_API_KEY=... before starting Neovim" })
   end
 
-  health.start("renga: this buffer")
-  local client = require("renga.compat").client(0)
-  if client then
-    health.ok("attached (client " .. client.id .. ", positions " .. client.offset_encoding .. ")")
-  else
-    health.info("not attached to the current buffer; filetypes: " .. table.concat(renga.config.filetypes, ", "))
+  -- :checkhealth runs in its own buffer, so report every renga client and the buffers it serves.
+  health.start("renga: clients")
+  local clients = vim.lsp.get_clients({ name = "renga" })
+  if #clients == 0 then
+    health.info("no renga client running; it starts for: " .. table.concat(renga.config.filetypes, ", "))
+  end
+  for _, client in ipairs(clients) do
+    local names = {}
+    for bufnr in pairs(client.attached_buffers or {}) do
+      names[#names + 1] = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ":~:.")
+    end
+    health.ok(string.format(
+      "attached (client %d, positions %s, root %s): %s",
+      client.id, client.offset_encoding, client.root_dir or "none", table.concat(names, ", ")
+    ))
   end
   local status = renga.last_status
   if status then
