@@ -246,7 +246,9 @@ def initialize(ls: RengaServer, params: types.InitializeParams) -> None:
         ls.init_options = options
         # Editors may nest the settings under their section name, or send them bare.
         raw = options.get("renga", options)
-        raw = {k: v for k, v in raw.items() if k not in ("editorInfo", "editorPluginInfo")}
+        # Lua clients encode an empty table as [], so the section may be a list: no settings.
+        if isinstance(raw, dict):
+            raw = {k: v for k, v in raw.items() if k not in ("editorInfo", "editorPluginInfo")}
         ls.apply_settings(raw, "initializationOptions")
 
 

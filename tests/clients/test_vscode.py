@@ -1,0 +1,278 @@
+"""The VS Code extension (clients/vscode) in a real VS Code: code-server from npm, driven by
+headless Chromium through playwright-core (tests/clients/vscode_driver.mjs), with the packaged
+.vsix installed. The extension starts ``python -m renga serve`` from this virtual environment
+(setting ``renga.server.interpreter``), which reaches the in-process Anthropic-compatible server
+through the ``renga.baseUrl`` setting.
+
+Needs ``clients/vscode/scripts/setup-e2e.sh`` (``bash scripts/test`` runs it); without it the test
+skips, except under CI where a missing editor is a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from anthropic_server import AnthropicTestServer, RecordedRequest, Reply
+from lsp_support import server_env
+
+REPO = Path(__file__).resolve().parents[2]
+E2E = REPO / ".e2e"
+NODE = E2E / "node-24.9.0" / "bin" / "node"
+CODE_SERVER = E2E / "tools" / "node_modules" / "code-server" / "out" / "node" / "entry.js"
+PLAYWRIGHT = E2E / "tools" / "node_modules" / "playwright-core"
+VSIX = E2E / "renga.vsix"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+DRIVER = Path(__file__).with_name("vscode_driver.mjs")
+SCREENSHOTS = E2E / "screenshots"
+
+
+def _missing() -> list[str]:
+    return [str(p) for p in (NODE, CODE_SERVER, PLAYWRIGHT, VSIX, Path(CHROMIUM)) if not p.exists()]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def editor_installed() -> None:
+    missing = _missing()
+    if missing:
+        message = (
+            f"VS Code e2e not set up (run clients/vscode/scripts/setup-e2e.sh): missing {missing}"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class CodeServer:
+    def __init__(self, root: Path, env: dict[str, str]) -> None:
+        self.root = root
+        self.env = env
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.user_data = root / "user-data"
+        self.extensions = root / "extensions"
+        self.log = root / "code-server.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def base_args(self) -> list[str]:
+        return [
+            str(NODE),
+            str(CODE_SERVER),
+            "--user-data-dir",
+            str(self.user_data),
+            "--extensions-dir",
+            str(self.extensions),
+        ]
+
+    def install(self, vsix: Path) -> None:
+        subprocess.run(
+            [*self.base_args(), "--install-extension", str(vsix)],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+
+    def settings(self, values: dict[str, Any]) -> None:
+        user = self.user_data / "User"
+        user.mkdir(parents=True, exist_ok=True)
+        (user / "settings.json").write_text(json.dumps(values, indent=2))
+
+    def start(self, folder: Path) -> None:
+        config = self.root / "config.yaml"
+        config.write_text("auth: none\n")
+        args = [
+            *self.base_args(),
+            "--bind-addr",
+            f"127.0.0.1:{self.port}",
+            "--auth",
+            "none",
+            "--disable-telemetry",
+            "--disable-update-check",
+            "--disable-workspace-trust",
+            "--ignore-last-opened",
+            "--config",
+            str(config),
+            str(folder),
+        ]
+        # Its own process group: the extension host, renga and file watchers are its children.
+        self.proc = subprocess.Popen(
+            args,
+            env=self.env,
+            stdout=self.log.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            assert self.proc.poll() is None, f"code-server exited: {self.log.read_text()[-2000:]}"
+            assert time.monotonic() < deadline, "code-server did not answer /healthz"
+            time.sleep(0.25)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def code_server(tmp_path: Path) -> Iterator[CodeServer]:
+    # Unix socket paths are limited to 107 bytes: a short TMPDIR of its own.
+    short_tmp = Path("/tmp") / f"rvs{os.getpid()}{tmp_path.name[-6:]}"
+    short_tmp.mkdir(exist_ok=True)
+    env = server_env(tmp_path, ANTHROPIC_API_KEY="test-key")
+    env.update(TMPDIR=str(short_tmp), PATH=f"{NODE.parent}{os.pathsep}{env.get('PATH', '')}")
+    server = CodeServer(tmp_path / "code-server", env)
+    server.root.mkdir()
+    yield server
+    server.stop()
+    shutil.rmtree(short_tmp, ignore_errors=True)
+
+
+def run_driver(
+    server: CodeServer, folder: Path, file: str, shots: Path, **options: str
+) -> dict[str, Any]:
+    args = [
+        str(NODE),
+        str(DRIVER),
+        "--url",
+        server.url,
+        "--folder",
+        str(folder),
+        "--file",
+        file,
+        "--shots",
+        str(shots),
+        "--playwright",
+        str(PLAYWRIGHT),
+        "--chromium",
+        CHROMIUM,
+    ]
+    for key, value in options.items():
+        args += [f"--{key.replace('_', '-')}", value]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=240, env=server.env)
+    assert done.stdout.strip(), f"driver printed nothing: {done.stderr[-3000:]}"
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    if not result.get("ok"):
+        raise AssertionError(
+            f"{result.get('error')}\nsteps: {result.get('steps')}\ndriver log: {done.stderr[-2000:]}"
+            f"\ncode-server log: {server.log.read_text()[-3000:]}"
+        )
+    return result
+
+
+def completion_prompts(server: AnthropicTestServer) -> list[str]:
+    return [
+        "".join(
+            block["text"]
+            for message in r.body["messages"]
+            if message["role"] == "user"
+            for block in message["content"]
+        )
+        for r in server.messages_requests()
+        if r.stream
+    ]
+
+
+def model(request: RecordedRequest) -> Reply:
+    """The model as the test needs it: completes "ret" to "return a + b" (and has nothing to add
+    once it is there); asked to refactor with tools, proposes renaming add to plus."""
+    body = json.dumps(request.body)
+    if isinstance(request.body, dict) and request.body.get("tools"):
+        edit = {"path": "calc.py", "old_text": "def add(a, b):", "new_text": "def plus(a, b):"}
+        return Reply(
+            text="",
+            tool_calls=[
+                {
+                    "name": "propose_edits",
+                    "input": {"summary": "rename add to plus", "edits": [edit]},
+                }
+            ],
+        )
+    return Reply(text="urn a + b" if "ret<<FILL>>" in body else "")
+
+
+def test_ghost_text_accepted_with_tab_then_a_refactor(
+    code_server: CodeServer, anthropic_server: AnthropicTestServer, tmp_path: Path
+) -> None:
+    anthropic_server.responder = model
+    folder = tmp_path / "ws"
+    folder.mkdir()
+    (folder / "calc.py").write_text("def add(a, b):\n    ")
+    code_server.install(VSIX)
+    code_server.settings(
+        {
+            "workbench.startupEditor": "none",
+            "workbench.tips.enabled": False,
+            "workbench.secondarySideBar.defaultVisibility": "hidden",  # the chat view
+            "telemetry.telemetryLevel": "off",
+            "extensions.autoCheckUpdates": False,
+            "editor.quickSuggestions": {"other": False, "comments": False, "strings": False},
+            "editor.fontFamily": "DejaVu Sans Mono",
+            "renga.server.interpreter": [sys.executable],
+            "renga.baseUrl": anthropic_server.base_url,
+            "renga.completion.debounceMs": 20,
+        }
+    )
+    code_server.start(folder)
+    shots = tmp_path / "shots"
+    try:
+        result = run_driver(
+            code_server,
+            folder,
+            "calc.py",
+            shots,
+            type="ret",
+            expect="return a + b",
+            refactor="rename add to plus",
+            refactor_expect="def plus(a, b):",
+        )
+    except AssertionError as exc:
+        seen = [(r.path, r.status, r.text_sent) for r in anthropic_server.requests]
+        raise AssertionError(f"{exc}\nmodel requests: {seen}") from None
+
+    assert result["ghostText"] == "urn a + b"
+    assert result["cursorBeforeAccept"] == "Ln 2, Col 8"
+    # Tab inserted it: the line reads whole, the cursor is at its end, no ghost text is left.
+    assert "def add(a, b):\n    return a + b" in result["textAfterAccept"]
+    assert result["cursorAfterAccept"] == "Ln 2, Col 17"
+    assert result["ghostAfterAccept"] == 0
+    # The suggestion came from renga's model call, with the cursor's hole in the file.
+    assert any("def add(a, b):\n    ret<<FILL>>" in p for p in completion_prompts(anthropic_server))
+    # The refactor command asked for an instruction, renga's edit went through the preview.
+    assert "def plus(a, b):\n    return a + b" in result["textAfterRefactor"]
+    assert any(
+        "rename add to plus" in json.dumps(r.body) for r in anthropic_server.messages_requests()
+    )
+    # The status bar item shows the server's state and today's spend.
+    assert result["statusBar"] and "renga $" in result["statusBar"]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for shot in shots.glob("*.png"):
+        shutil.copy(shot, SCREENSHOTS / shot.name)
