@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from renga import __version__
 from renga.config import from_env, merge
 from renga.context.types import ContextSources
+from renga.lifecycle import LifecycleProtocol
+from renga.model.breaker import BreakerChange
 from renga.syntax.document import Document, Edit
 from renga.syntax.languages import registry
 from renga.syntax.positions import Encoding
@@ -35,7 +36,7 @@ CMD_USAGE = "renga.usage"
 STATUS = "renga/status"
 
 
-class RengaProtocol(LanguageServerProtocol):
+class RengaProtocol(LifecycleProtocol):
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(
         self, params: types.InitializeParams
@@ -117,8 +118,20 @@ class RengaServer(LanguageServer):
                 self.settings,
                 on_usage=self.ledger.record,
                 on_notice=lambda m: self.tell_once(m, m, types.MessageType.Warning),
+                on_breaker=self.breaker_changed,
             )
         return self._model
+
+    def breaker_changed(self, change: BreakerChange) -> None:
+        """The model service's health, told on transitions only: a status notification each
+        time, a message at the start of an outage, never one per keystroke."""
+        if change.state == "closed":
+            self.status("ready")
+            return
+        self.status("error" if change.auth else "warning", change.message)
+        if change.new_outage:
+            kind = types.MessageType.Error if change.auth else types.MessageType.Warning
+            self.window_show_message(types.ShowMessageParams(type=kind, message=change.message))
 
     def apply_settings(self, raw: Any, source: str) -> None:
         settings, errors = merge(self.settings, raw)
@@ -217,6 +230,7 @@ def did_open(ls: RengaServer, params: types.DidOpenTextDocumentParams) -> None:
         language_id=item.language_id,
         language=language,
         encoding=ls.encoding,
+        max_bytes=ls.settings.context.max_file_bytes,
     )
 
 
@@ -249,13 +263,14 @@ def did_close(ls: RengaServer, params: types.DidCloseTextDocumentParams) -> None
 async def inline_completion(
     ls: RengaServer, params: types.InlineCompletionParams
 ) -> types.InlineCompletionList | None:
+    from renga.completion.admission import admitted
     from renga.completion.pipeline import complete
     from renga.model.errors import Failure, ModelError
 
     if not ls.settings.completion.enabled:
         return None
     doc = ls.documents.get(params.text_document.uri)
-    if doc is None:
+    if doc is None or not admitted(doc, ls.settings):
         return None
     problem = ls.model.problem()
     if problem:
@@ -270,10 +285,15 @@ async def inline_completion(
     try:
         suggestion = await complete(doc, offset, ls.settings, ls.model, ls.context_sources())
     except ModelError as exc:
-        if exc.failure in (Failure.AUTH, Failure.PERMISSION, Failure.NOT_CONFIGURED):
+        # Service failures reach the user through the circuit breaker (breaker_changed).
+        if exc.failure is Failure.NOT_CONFIGURED:
             ls.tell_once(f"model-{exc.failure.value}", f"renga: {exc}", types.MessageType.Error)
             ls.status("error", str(exc))
-        log.info("completion failed: %s", exc)
+        log.log(
+            logging.DEBUG if exc.failure is Failure.PAUSED else logging.INFO,
+            "completion failed: %s",
+            exc,
+        )
         return None
     if suggestion is None:
         return None
@@ -285,11 +305,13 @@ async def inline_completion(
     ls.ledger.record_shown(language)
     line, character = doc.position_at(suggestion.start)
     start = types.Position(line=line, character=character)
+    # A cursor past the end of its line or file is answered at the clamped position.
+    end = types.Position(*doc.position_at(offset))
     return types.InlineCompletionList(
         items=[
             types.InlineCompletionItem(
                 insert_text=suggestion.text,
-                range=types.Range(start=start, end=pos),
+                range=types.Range(start=start, end=end),
                 command=types.Command(title="Accepted", command=CMD_ACCEPT, arguments=[item_id]),
             )
         ]

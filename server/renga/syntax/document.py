@@ -43,6 +43,7 @@ class Document:
         language_id: str = "",
         language: Language | None = None,
         encoding: Encoding = "utf-16",
+        max_bytes: int | None = None,
     ) -> None:
         self.uri = uri
         self.version = version
@@ -54,7 +55,17 @@ class Document:
         self.last_edit: LastEdit | None = None
         self._text: str | None = text
         self._parser = language.parser() if language else None
-        self.tree: ts.Tree | None = self._parser.parse(self.source) if self._parser else None
+        # Over this size the document keeps its text but no tree: parsing a 50 MB file would
+        # cost seconds and hundreds of MB for a file that gets no completions anyway.
+        self.max_bytes = max_bytes
+        self.tree: ts.Tree | None = None
+        if self._parser is not None and self._parseable():
+            self.tree = self._parser.parse(self.source)
+
+    def _parseable(self) -> bool:
+        if self._parser is None:
+            return False
+        return self.max_bytes is None or len(self.source) <= self.max_bytes
 
     @property
     def text(self) -> str:
@@ -75,8 +86,10 @@ class Document:
             self._apply_one(edit)
         if version is not None:
             self.version = version
-        if self._parser is not None:
+        if self._parser is not None and self._parseable():
             self.tree = self._parser.parse(self.source, self.tree)
+        else:
+            self.tree = None
 
     def _apply_one(self, edit: Edit) -> None:
         new = edit.text.encode("utf-8", errors="surrogatepass")
