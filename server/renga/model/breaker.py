@@ -76,12 +76,16 @@ class CircuitBreaker:
         self.consecutive = 0
         self.last_error: ModelError | None = None
         self._open_until = 0.0
+        self._opened_at = 0.0
         self._probe_since: float | None = None
         self._auth = False
 
     def configure(self, failures: int, pause_s: float) -> None:
         self.failures = max(1, failures)
         self.pause_s = pause_s
+
+    def now(self) -> float:
+        return self._clock()
 
     @property
     def is_open(self) -> bool:
@@ -109,8 +113,11 @@ class CircuitBreaker:
         wait = max(0.0, self._open_until - now)
         return f"model requests paused for {wait:.0f} s after repeated failures{cause}"
 
-    def success(self) -> None:
-        """The service answered (even a 400 or 404 says it is up)."""
+    def success(self, since: float | None = None) -> None:
+        """The service answered (even a 400 or 404 says it is up). ``since``: when the request
+        began; an answer to a request sent before the outage began says nothing about it now."""
+        if since is not None and self.state is not BreakerState.CLOSED and since < self._opened_at:
+            return
         self.consecutive = 0
         if self.state is BreakerState.CLOSED:
             return
@@ -141,7 +148,8 @@ class CircuitBreaker:
         if error.retry_after:
             pause = max(pause, min(error.retry_after, MAX_PAUSE_S))
         self.state = BreakerState.OPEN
-        self._open_until = self._clock() + pause
+        self._opened_at = self._clock()
+        self._open_until = self._opened_at + pause
         self._probe_since = None
         if was_closed or auth != self._auth:
             self._auth = auth

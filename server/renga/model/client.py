@@ -390,6 +390,7 @@ class ModelClient:
                 manager = self._options(request).messages.stream(**kwargs)
                 return manager, await manager.__aenter__()
 
+            since = self.breaker.now()
             try:
                 manager, raw = await self._call(request, model, open_stream)
             except ModelError as error:
@@ -406,7 +407,7 @@ class ModelClient:
                     await manager.__aexit__(None, None, None)
                 finally:
                     if not stream.failed:
-                        self.breaker.success()
+                        self.breaker.success(since)
                     self._record(request.feature, stream.settle_usage())
             return
         raise ModelError(Failure.NOT_FOUND, f"no usable model for the {request.role} role")
@@ -420,6 +421,7 @@ class ModelClient:
             async def send(kwargs: dict[str, Any] = kwargs) -> Any:
                 return await self._options(request).messages.create(**kwargs)
 
+            since = self.breaker.now()
             try:
                 message = await self._call(request, model, send)
             except ModelError as error:
@@ -427,7 +429,7 @@ class ModelClient:
                     self._retire(model, request.role)
                     continue
                 raise
-            self.breaker.success()
+            self.breaker.success(since)
             u = message.usage
             usage = Usage(
                 model=model,
@@ -458,8 +460,9 @@ class ModelClient:
             return await self._options(request).messages.count_tokens(**kwargs)
 
         # Through the breaker, so a rejected key is known from the warm-up call on.
+        since = self.breaker.now()
         result = await self._call(request, model, count)
-        self.breaker.success()
+        self.breaker.success(since)
         return int(result.input_tokens)
 
     async def warm(self) -> None:
