@@ -9,6 +9,9 @@ pygls when they touch the workspace). The LSP specification asks instead for:
   are dropped (except ``exit``);
 - after ``shutdown``: requests fail with ``InvalidRequest`` (-32600);
 - params of the wrong shape: ``InvalidParams`` (-32602), and the server keeps serving.
+
+And an answer that arrives after renga gave up waiting for it is dropped quietly (pygls raised
+``InvalidStateError`` into the log).
 """
 
 from __future__ import annotations
@@ -64,6 +67,14 @@ class LifecycleProtocol(LanguageServerProtocol):
             log.info("request %s had params of the wrong shape: answered InvalidParams", method)
             self._refuse(message.id, JsonRpcInvalidParams(), f"invalid params for {method}")
             return
+        if not isinstance(method, str) and msg_id is not None:
+            # A client's answer to a request renga stopped waiting for (a timed-out
+            # workspace/configuration): pygls would raise InvalidStateError setting its result.
+            pending = self._request_futures.get(msg_id)
+            if pending is not None and pending.done():
+                self._request_futures.pop(msg_id, None)
+                log.debug("late answer to request %s ignored", msg_id)
+                return
         if not isinstance(method, str) or method == types.EXIT:
             super().handle_message(message)
             return
