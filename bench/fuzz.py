@@ -287,7 +287,11 @@ def responder(rng: random.Random) -> Any:
     def answer(request: RecordedRequest) -> Reply:
         if rng.random() < 0.1:
             return rng.choice(FAULTS)
-        return Reply(text=rng.choice(["x = 1", "return x", "pass", "foo()\n", "日本 😀"]))
+        # Some answers take a while, so that cancellations land while the model streams.
+        return Reply(
+            text=rng.choice(["x = 1", "return x", "pass", "foo()\n", "日本 😀"]),
+            ttft=rng.choice([0.0, 0.0, 0.0, 0.02, 0.1]),
+        )
 
     return answer
 
@@ -302,6 +306,11 @@ async def run_session(encoding: str, ops: int, seed: int, base_url: str, folder:
     }
     client = await ClientServerConfig(server_command=SERVER_COMMAND, server_env=env).start()
     assert isinstance(client, LanguageClient)
+
+    @client.feature("renga/status")
+    def on_status(params: Any) -> None:
+        pass  # only the server's answers are checked here
+
     capabilities = client_capabilities("visual_studio_code")
     capabilities.general = types.GeneralClientCapabilities(position_encodings=ENCODINGS[encoding])
     init = await client.initialize_session(

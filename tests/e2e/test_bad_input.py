@@ -173,7 +173,7 @@ async def test_a_50_mb_file_costs_bounded_time_and_memory(
     print(
         f"\n50 MB document: open + 5 edits + 2 requests in {elapsed:.1f} s, peak RSS {peak:.0f} MB"
     )
-    assert elapsed < 30
+    assert elapsed < 45  # 9-15 s measured on a loaded 2-core machine
     # The text is held a few times over (the JSON message, pygls's copy, renga's bytes) but
     # never parsed: a tree-sitter tree of 50 MB would take gigabytes.
     assert peak < 900
