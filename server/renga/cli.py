@@ -26,17 +26,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_complete(args: argparse.Namespace) -> int:
     from renga.config import from_env
     from renga.syntax.document import Document
+    from renga.syntax.files import Skipped, read_source
     from renga.syntax.languages import registry
 
     settings, errors = from_env()
     for error in errors:
         print(f"renga: ignoring invalid environment setting: {error}", file=sys.stderr)
     path = Path(args.file)
-    try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"renga: cannot read {path}: {exc}", file=sys.stderr)
+    source = read_source(path, settings.context.max_file_bytes)
+    if isinstance(source, Skipped):
+        print(f"renga: cannot read {path}: {source.reason}", file=sys.stderr)
         return 2
+    text = source.text
     from renga.completion.pipeline import complete
     from renga.cost import CostGate
     from renga.model.client import ModelClient

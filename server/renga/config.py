@@ -46,6 +46,8 @@ class CompletionSettings:
     cancel_stale: bool = True
     max_tokens: int = 256
     timeout_ms: int = 5000
+    # Documents in a language renga has no grammar for: plain-text completions, or none.
+    plain_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,20 @@ class RefactorSettings:
 
 
 @dataclass(frozen=True)
+class ReliabilitySettings:
+    # Background requests (refactors) retry this many times; completions never retry.
+    retries: int = 3
+    # First backoff between retries; it doubles each time (with jitter), up to 8 s.
+    backoff_ms: int = 500
+    # A retry-after longer than this is not waited for: the request fails at once instead.
+    max_retry_after_ms: int = 20000
+    # Consecutive failures of the model service that pause requests (auth failures: at once).
+    breaker_failures: int = 5
+    # How long requests stay paused before one probe request is let through.
+    breaker_pause_ms: int = 30000
+
+
+@dataclass(frozen=True)
 class Settings:
     provider: str = "anthropic"
     base_url: str = ""
@@ -89,6 +105,7 @@ class Settings:
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     cost: CostSettings = field(default_factory=CostSettings)
     refactor: RefactorSettings = field(default_factory=RefactorSettings)
+    reliability: ReliabilitySettings = field(default_factory=ReliabilitySettings)
 
 
 # Value rules beyond the type: choices and lower bounds, keyed by dotted snake_case path.
@@ -108,6 +125,11 @@ MINIMUM: dict[str, float] = {
     "cost.confirm_above_usd": 0,
     "refactor.concurrency": 1,
     "refactor.max_files": 1,
+    "reliability.retries": 0,
+    "reliability.backoff_ms": 0,
+    "reliability.max_retry_after_ms": 0,
+    "reliability.breaker_failures": 1,
+    "reliability.breaker_pause_ms": 100,
 }
 
 # Environment variables, for servers started by editors that pass no settings and for scripts.

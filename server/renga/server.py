@@ -7,6 +7,7 @@ so an editor sees the server ready in a fraction of a second.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import inspect
 import json
@@ -17,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import _prepare_command_arguments, lsp_method
 
 from renga import __version__
@@ -25,7 +25,9 @@ from renga.config import from_env, merge
 from renga.context import workspace as workspace_index
 from renga.context.types import ContextSources
 from renga.cost import BudgetExceeded, CostGate
+from renga.lifecycle import LifecycleProtocol
 from renga.logs import TRACE, set_level
+from renga.model.breaker import BreakerChange
 from renga.privacy import Privacy, redact_body, to_path
 from renga.syntax.document import Document, Edit
 from renga.syntax.languages import registry
@@ -44,7 +46,7 @@ CMD_USAGE = "renga.usage"
 STATUS = "renga/status"
 
 
-class RengaProtocol(LanguageServerProtocol):
+class RengaProtocol(LifecycleProtocol):
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(
         self, params: types.InitializeParams
@@ -74,6 +76,21 @@ class RengaProtocol(LanguageServerProtocol):
             raise JsonRpcInvalidParams.of(exc) from exc
         result = handler(*args, **kwargs)
         return await result if inspect.isawaitable(result) else result
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(
+        self, params: types.DidChangeTextDocumentParams
+    ) -> Generator[Any, Any, None]:
+        # pygls would apply each change to its own copy too, converting positions character by
+        # character in Python: two seconds per keystroke on a 1 MB line. renga's Document applies
+        # them (did_change below); pygls's copy then takes the result whole, which is cheap.
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+        doc = server.documents.get(params.text_document.uri)
+        if doc is not None:
+            whole = types.TextDocumentContentChangeWholeDocument(text=doc.text)
+            with contextlib.suppress(KeyError):  # pygls never saw it opened
+                self.workspace.update_text_document(params.text_document, whole)
 
 
 class RengaServer(LanguageServer):
@@ -186,6 +203,7 @@ class RengaServer(LanguageServer):
                 on_notice=lambda m: self.tell_once(m, m, types.MessageType.Warning),
                 redactor=self.redact_request,
                 gate=self.cost.check,
+                on_breaker=self.breaker_changed,
             )
         return self._model
 
@@ -204,13 +222,22 @@ class RengaServer(LanguageServer):
         if isinstance(exc, BudgetExceeded):
             self.budget_exceeded(exc)
             return
-        if isinstance(exc, ModelError) and exc.failure in (
-            Failure.AUTH,
-            Failure.PERMISSION,
-            Failure.NOT_CONFIGURED,
-        ):
+        # Service failures (a bad key among them) reach the user through the circuit breaker
+        # (breaker_changed), once per outage; only a missing configuration is told here.
+        if isinstance(exc, ModelError) and exc.failure is Failure.NOT_CONFIGURED:
             self.tell_once(f"model-{exc.failure.value}", f"renga: {exc}", types.MessageType.Error)
             self.status("error", str(exc))
+
+    def breaker_changed(self, change: BreakerChange) -> None:
+        """The model service's health, told on transitions only: a status notification each
+        time, a message at the start of an outage, never one per keystroke."""
+        if change.state == "closed":
+            self.status("ready")
+            return
+        self.status("error" if change.auth else "warning", change.message)
+        if change.new_outage:
+            kind = types.MessageType.Error if change.auth else types.MessageType.Warning
+            self.window_show_message(types.ShowMessageParams(type=kind, message=change.message))
 
     def apply_settings(self, raw: Any, source: str) -> None:
         settings, errors = merge(self.settings, raw)
@@ -318,6 +345,7 @@ def did_open(ls: RengaServer, params: types.DidOpenTextDocumentParams) -> None:
         language_id=item.language_id,
         language=language,
         encoding=ls.encoding,
+        max_bytes=ls.settings.context.max_file_bytes,
     )
 
 
@@ -378,10 +406,12 @@ def shutdown(ls: RengaServer, params: Any) -> None:
 async def inline_completion(
     ls: RengaServer, params: types.InlineCompletionParams
 ) -> types.InlineCompletionList | None:
+    from renga.completion.admission import admitted
+
     if not ls.settings.completion.enabled:
         return None
     doc = ls.documents.get(params.text_document.uri)
-    if doc is None:
+    if doc is None or not admitted(doc, ls.settings):
         return None
     if ls.privacy.excluded(doc.uri):
         log.debug("no completion: %s is excluded by the privacy settings", doc.uri)

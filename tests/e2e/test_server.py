@@ -175,10 +175,13 @@ async def test_invalid_settings_get_one_message_and_defaults(
 async def test_unknown_language_document_does_not_break_anything(
     renga: LanguageClient, anthropic_server: AnthropicTestServer, workspace: Path
 ) -> None:
+    # No grammar, and completion.plainText is off by default: no completion, no model request
+    # (tests/e2e/test_bad_input.py covers plainText on).
     anthropic_server.enqueue(Reply(text="world"))
     uri = open_document(renga, workspace / "notes.xyz", "hello ", language_id="xyz")
     result = await renga.text_document_inline_completion_async(inline_params(uri, 0, 6))
-    assert [i.insert_text for i in items_of(result)] == ["world"]
+    assert items_of(result) == []
+    assert anthropic_server.messages_requests() == []
 
 
 async def test_utf8_positions_when_the_client_offers_them(

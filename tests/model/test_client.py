@@ -8,7 +8,8 @@ import dataclasses
 import pytest
 
 from anthropic_server import AnthropicTestServer, Reply
-from renga.config import ModelSettings, Settings
+from renga.config import ModelSettings, ReliabilitySettings, Settings
+from renga.model.breaker import BreakerChange
 from renga.model.catalog import Usage
 from renga.model.client import ModelClient, credentials_problem
 from renga.model.errors import Failure, ModelError
@@ -149,3 +150,119 @@ def test_missing_credentials_name_what_to_set() -> None:
     vertex = credentials_problem(Settings(provider="vertex"), {}) or ""
     assert "CLOUD_ML_REGION" in vertex and "ANTHROPIC_VERTEX_PROJECT_ID" in vertex
     assert "AWS_REGION" in (credentials_problem(Settings(provider="bedrock"), {}) or "")
+
+
+# -- retries and the circuit breaker (background requests retry; completions never do) ----------
+
+
+def reliable_client(
+    server: AnthropicTestServer, **reliability: object
+) -> tuple[ModelClient, list[BreakerChange]]:
+    options: dict[str, object] = {"backoff_ms": 20, "breaker_pause_ms": 300}
+    options.update(reliability)
+    settings = Settings(
+        base_url=server.base_url,
+        reliability=dataclasses.replace(ReliabilitySettings(), **options),
+    )
+    changes: list[BreakerChange] = []
+    client = ModelClient(
+        settings, environ={"ANTHROPIC_API_KEY": "sk-test"}, on_breaker=changes.append
+    )
+    return client, changes
+
+
+def background(**kw: object) -> ModelRequest:
+    return request(role="smart", interactive=False, prefill="", **kw)
+
+
+@pytest.mark.parametrize("status", [429, 500, 504, 529])
+async def test_background_requests_retry_with_backoff_then_succeed(
+    anthropic_server: AnthropicTestServer, status: int
+) -> None:
+    anthropic_server.enqueue(Reply(status=status), Reply(status=status), Reply(text="done"))
+    client, _ = reliable_client(anthropic_server)
+    reply = await client.create(background())
+    await client.aclose()
+    assert reply.text == "done"
+    assert len(anthropic_server.messages_requests()) == 3
+
+
+async def test_retries_are_bounded(anthropic_server: AnthropicTestServer) -> None:
+    anthropic_server.default_reply = Reply(status=500)
+    client, _ = reliable_client(anthropic_server, retries=2, breaker_failures=100)
+    with pytest.raises(ModelError) as info:
+        await client.create(background())
+    await client.aclose()
+    assert info.value.failure is Failure.SERVER
+    assert len(anthropic_server.messages_requests()) == 3
+
+
+async def test_a_short_retry_after_is_waited_for(anthropic_server: AnthropicTestServer) -> None:
+    anthropic_server.enqueue(Reply(status=429, headers={"retry-after": "1"}), Reply(text="ok"))
+    client, _ = reliable_client(anthropic_server)
+    assert (await client.create(background())).text == "ok"
+    await client.aclose()
+    first, second = anthropic_server.messages_requests()
+    assert first.finished_at is not None
+    assert 0.9 < second.started_at - first.finished_at < 3.0
+
+
+async def test_a_retry_after_over_the_cap_fails_at_once(
+    anthropic_server: AnthropicTestServer,
+) -> None:
+    # The SDK would sleep the whole minute; renga gives the error back instead.
+    anthropic_server.enqueue(Reply(status=429, headers={"retry-after": "60"}), Reply(text="ok"))
+    client, _ = reliable_client(anthropic_server, max_retry_after_ms=5000)
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(ModelError) as info:
+        await client.create(background())
+    await client.aclose()
+    assert info.value.failure is Failure.RATE_LIMIT and info.value.retry_after == 60
+    assert asyncio.get_running_loop().time() - started < 2
+    assert len(anthropic_server.messages_requests()) == 1
+
+
+async def test_a_rejected_key_is_not_retried_and_pauses_requests(
+    anthropic_server: AnthropicTestServer,
+) -> None:
+    anthropic_server.default_reply = Reply(status=401)
+    client, changes = reliable_client(anthropic_server, breaker_pause_ms=60000)
+    with pytest.raises(ModelError) as info:
+        await client.create(background())
+    assert info.value.failure is Failure.AUTH
+    for _ in range(5):  # no retry storm: later calls are refused without a request
+        with pytest.raises(ModelError) as again:
+            async with client.stream(request()) as stream:
+                [piece async for piece in stream.text()]
+        assert again.value.failure is Failure.PAUSED
+    await client.aclose()
+    assert len(anthropic_server.messages_requests()) == 1
+    (change,) = changes
+    assert change.auth and "API key" in change.message
+
+
+async def test_breaker_opens_on_repeated_stream_failures_and_recovers_after_a_probe(
+    anthropic_server: AnthropicTestServer,
+) -> None:
+    anthropic_server.enqueue(
+        Reply(text="a b c", midstream_error="overloaded_error", error_after_deltas=1),
+        Reply(status=529),
+        Reply(reset=True),
+    )
+    client, changes = reliable_client(anthropic_server, breaker_failures=3)
+    for _ in range(3):
+        with pytest.raises(ModelError):
+            async with client.stream(request()) as stream:
+                [piece async for piece in stream.text()]
+    with pytest.raises(ModelError) as paused:
+        async with client.stream(request()) as stream:
+            [piece async for piece in stream.text()]
+    assert paused.value.failure is Failure.PAUSED
+    assert len(anthropic_server.messages_requests()) == 3
+    await asyncio.sleep(0.35)
+    async with client.stream(request()) as stream:  # the probe: the service answers again
+        text = "".join([piece async for piece in stream.text()])
+    await client.aclose()
+    assert text
+    assert [c.state for c in changes] == ["open", "closed"]
+    assert changes[0].new_outage and not changes[0].auth

@@ -364,6 +364,8 @@ class CompletionService:
         # The range starts where the suggestion starts and covers what the user typed of it:
         # clients that re-request (Neovim, LSP4IJ) replace it, VS Code filters with it.
         line, character = start
+        # A cursor past the end of its line or file is answered at the clamped position.
+        end = types.Position(*doc.position_at(doc.offset_at(position.line, position.character)))
         if item_id not in self._counted:
             self._counted.add(item_id)
             self.stats.shown += 1
@@ -372,7 +374,7 @@ class CompletionService:
             items=[
                 types.InlineCompletionItem(
                     insert_text=entry.text,
-                    range=types.Range(start=types.Position(line, character), end=position),
+                    range=types.Range(start=types.Position(line, character), end=end),
                     command=types.Command(
                         title="Accepted", command=CMD_ACCEPT, arguments=[item_id]
                     ),

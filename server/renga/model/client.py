@@ -9,16 +9,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import anthropic
 import httpx2
 
 from renga.config import Settings
+from renga.model.breaker import BreakerChange, CircuitBreaker
 from renga.model.catalog import Usage, accepts_prefill, provider_model_id
 from renga.model.errors import Failure, ModelError
 from renga.model.request import ModelRequest, Role
@@ -31,6 +33,11 @@ NoticeSink = Callable[[str], None]
 # just before it leaves; a gate raises ModelError (BUDGET) for a request that must not be sent.
 BodyRedactor = Callable[[dict[str, Any]], None]
 RequestGate = Callable[[ModelRequest], None]
+BreakerSink = Callable[[BreakerChange], None]
+T = TypeVar("T")
+
+# Backoff between retries of background requests doubles up to this many seconds.
+MAX_BACKOFF_S = 8.0
 
 # Bedrock does not know the SDK's default API version (2026-10-21); the SDK only setdefaults this.
 BEDROCK_VERSION = {"anthropic_version": "bedrock-2023-05-31"}
@@ -78,8 +85,16 @@ class TextStream:
     HTTP response at once, so tokens stop being generated (and paid for) when renga stops reading.
     """
 
-    def __init__(self, raw: Any, model: str, prefill: str) -> None:
+    def __init__(
+        self,
+        raw: Any,
+        model: str,
+        prefill: str,
+        on_error: Callable[[ModelError], None] | None = None,
+    ) -> None:
         self._raw = raw
+        self._on_error = on_error
+        self.failed = False
         self.model = model
         # The prefill the model continues (empty when the model was not given one).
         self.prefill = prefill
@@ -112,7 +127,11 @@ class TextStream:
         except (asyncio.CancelledError, GeneratorExit):
             raise
         except Exception as exc:
-            raise translate(exc, self.model) from exc
+            error = translate(exc, self.model)
+            self.failed = True
+            if self._on_error is not None:
+                self._on_error(error)
+            raise error from exc
 
     def settle_usage(self) -> Usage:
         # A stream closed early never got message_delta: estimate what was generated.
@@ -205,6 +224,7 @@ class ModelClient:
         on_notice: NoticeSink | None = None,
         redactor: BodyRedactor | None = None,
         gate: RequestGate | None = None,
+        on_breaker: BreakerSink | None = None,
     ) -> None:
         self.settings = settings
         self.redactor = redactor
@@ -215,6 +235,10 @@ class ModelClient:
         # Models that answered 404: skipped from then on, and the user told once.
         self.retired: set[str] = set()
         self._client: Any = None
+        r = settings.reliability
+        self.breaker = CircuitBreaker(
+            r.breaker_failures, r.breaker_pause_ms / 1000, on_change=on_breaker
+        )
 
     # -- configuration -------------------------------------------------------------------
 
@@ -239,6 +263,11 @@ class ModelClient:
             self.settings.aws_region,
         )
         self.settings = settings
+        r = settings.reliability
+        self.breaker.configure(r.breaker_failures, r.breaker_pause_ms / 1000)
+        if rebuild:
+            # Another endpoint: its predecessor's failures say nothing about it.
+            self.breaker.reset()
         if rebuild and self._client is not None:
             old, self._client = self._client, None
             asyncio.get_running_loop().create_task(old.close())
@@ -254,7 +283,8 @@ class ModelClient:
         http = anthropic.DefaultAsyncHttpxClient(
             limits=httpx2.Limits(max_connections=32, max_keepalive_connections=16),
         )
-        common: dict[str, Any] = {"http_client": http, "max_retries": 2}
+        # renga retries itself (ModelClient._call): the SDK would honour any retry-after, uncapped.
+        common: dict[str, Any] = {"http_client": http, "max_retries": 0}
         if s.provider == "anthropic":
             self._client = anthropic.AsyncAnthropic(
                 api_key=env.get("ANTHROPIC_API_KEY") or None,
@@ -286,7 +316,7 @@ class ModelClient:
             return sdk.with_options(
                 max_retries=0, timeout=httpx2.Timeout(seconds, connect=min(seconds, 2.0))
             )
-        return sdk.with_options(max_retries=2, timeout=httpx2.Timeout(120.0, connect=5.0))
+        return sdk.with_options(max_retries=0, timeout=httpx2.Timeout(120.0, connect=5.0))
 
     def _kwargs(self, request: ModelRequest, model: str) -> tuple[dict[str, Any], str]:
         prefill = request.prefill if self.uses_prefill(model) else ""
@@ -317,6 +347,49 @@ class ModelClient:
 
     # -- calls ---------------------------------------------------------------------------
 
+    def _retry_wait(self, request: ModelRequest, error: ModelError, tries: int) -> float | None:
+        """Seconds to wait before retrying after ``error``, or None to give up. Completions
+        never retry: a retried completion arrives after the user has moved on."""
+        r = self.settings.reliability
+        if request.interactive or not error.retryable or tries >= r.retries:
+            return None
+        if self.breaker.is_open:
+            return None
+        if error.retry_after is not None:
+            if error.retry_after * 1000 > r.max_retry_after_ms:
+                log.info(
+                    "the service asks to retry after %.0f s, longer than "
+                    "reliability.maxRetryAfterMs: giving up",
+                    error.retry_after,
+                )
+                return None
+            return max(0.0, error.retry_after)
+        backoff = min(MAX_BACKOFF_S, r.backoff_ms / 1000 * 2**tries)
+        return random.uniform(backoff / 2, backoff)
+
+    async def _call(
+        self, request: ModelRequest, model: str, attempt: Callable[[], Awaitable[T]]
+    ) -> T:
+        """``attempt()`` behind the circuit breaker, retried with backoff for background work.
+        The caller reports success to the breaker once the answer is whole."""
+        tries = 0
+        while True:
+            self.breaker.check()
+            try:
+                return await attempt()
+            except (asyncio.CancelledError, GeneratorExit):
+                self.breaker.release()
+                raise
+            except Exception as exc:
+                error = translate(exc, model)
+                self.breaker.record(error)
+                wait = self._retry_wait(request, error, tries)
+                if wait is None:
+                    raise error from exc
+                tries += 1
+                log.info("%s failed (%s): retry %d in %.1f s", request.feature, error, tries, wait)
+                await asyncio.sleep(wait)
+
     @asynccontextmanager
     async def stream(self, request: ModelRequest) -> AsyncIterator[TextStream]:
         """Open a streamed answer, falling back along the role's model list on 404."""
@@ -324,18 +397,20 @@ class ModelClient:
             self.gate(request)
         for model in self.models(request.role):
             kwargs, prefill = self._kwargs(request, model)
-            manager = self._options(request).messages.stream(**kwargs)
+
+            async def open_stream(kwargs: dict[str, Any] = kwargs) -> tuple[Any, Any]:
+                manager = self._options(request).messages.stream(**kwargs)
+                return manager, await manager.__aenter__()
+
+            since = self.breaker.now()
             try:
-                raw = await manager.__aenter__()
-            except (asyncio.CancelledError, GeneratorExit):
-                raise
-            except Exception as exc:
-                error = translate(exc, model)
+                manager, raw = await self._call(request, model, open_stream)
+            except ModelError as error:
                 if error.failure is Failure.NOT_FOUND and model != self.models(request.role)[-1]:
                     self._retire(model, request.role)
                     continue
-                raise error from exc
-            stream = TextStream(raw, model, prefill)
+                raise
+            stream = TextStream(raw, model, prefill, on_error=self.breaker.record)
             try:
                 yield stream
             finally:
@@ -343,27 +418,32 @@ class ModelClient:
                 try:
                     await manager.__aexit__(None, None, None)
                 finally:
+                    if not stream.failed:
+                        self.breaker.success(since)
                     self._record(request.feature, stream.settle_usage())
             return
         raise ModelError(Failure.NOT_FOUND, f"no usable model for the {request.role} role")
 
     async def create(self, request: ModelRequest) -> Reply:
-        """A whole answer (text and tool calls), with the SDK's bounded retries for background
-        work and fallback along the role's model list on 404."""
+        """A whole answer (text and tool calls), with bounded retries for background work
+        (``reliability`` settings) and fallback along the role's model list on 404."""
         if self.gate is not None:
             self.gate(request)
         for model in self.models(request.role):
             kwargs, prefill = self._kwargs(request, model)
+
+            async def send(kwargs: dict[str, Any] = kwargs) -> Any:
+                return await self._options(request).messages.create(**kwargs)
+
+            since = self.breaker.now()
             try:
-                message = await self._options(request).messages.create(**kwargs)
-            except (asyncio.CancelledError, GeneratorExit):
-                raise
-            except Exception as exc:
-                error = translate(exc, model)
+                message = await self._call(request, model, send)
+            except ModelError as error:
                 if error.failure is Failure.NOT_FOUND and model != self.models(request.role)[-1]:
                     self._retire(model, request.role)
                     continue
-                raise error from exc
+                raise
+            self.breaker.success(since)
             u = message.usage
             usage = Usage(
                 model=model,
@@ -389,12 +469,14 @@ class ModelClient:
         kwargs.pop("max_tokens", None)
         kwargs.pop("stop_sequences", None)
         kwargs.pop("extra_body", None)
-        try:
-            result = await self._options(request).messages.count_tokens(**kwargs)
-        except (asyncio.CancelledError, GeneratorExit):
-            raise
-        except Exception as exc:
-            raise translate(exc, model) from exc
+
+        async def count() -> Any:
+            return await self._options(request).messages.count_tokens(**kwargs)
+
+        # Through the breaker, so a rejected key is known from the warm-up call on.
+        since = self.breaker.now()
+        result = await self._call(request, model, count)
+        self.breaker.success(since)
         return int(result.input_tokens)
 
     async def warm(self) -> None:

@@ -18,6 +18,7 @@ class Failure(StrEnum):
     CONNECTION = "connection"  # refused, reset, DNS
     STREAM = "stream"  # error event or malformed stream after HTTP 200
     BUDGET = "budget"  # renga's own spend cap
+    PAUSED = "paused"  # renga's circuit breaker: the service kept failing, no request was sent
 
 
 RETRYABLE = {

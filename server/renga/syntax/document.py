@@ -6,6 +6,8 @@ the parser reuses every unchanged subtree. Requests read ``tree`` as it is.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import time
 from dataclasses import dataclass
 
@@ -13,6 +15,10 @@ import tree_sitter as ts
 
 from renga.syntax.languages import Language
 from renga.syntax.positions import Encoding, LineIndex
+
+# A line longer than this marks a minified or generated file. tree-sitter spends about a second
+# per megabyte of a single line, on every keystroke, so such documents keep no tree.
+MAX_LINE_BYTES = 20_000
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class Document:
         language_id: str = "",
         language: Language | None = None,
         encoding: Encoding = "utf-16",
+        max_bytes: int | None = None,
     ) -> None:
         self.uri = uri
         self.version = version
@@ -54,7 +61,27 @@ class Document:
         self.last_edit: LastEdit | None = None
         self._text: str | None = text
         self._parser = language.parser() if language else None
-        self.tree: ts.Tree | None = self._parser.parse(self.source) if self._parser else None
+        # Over this size the document keeps its text but no tree: parsing a 50 MB file would
+        # cost seconds and hundreds of MB for a file that gets no completions anyway.
+        self.max_bytes = max_bytes
+        self.long_lines = self._longest_line() > MAX_LINE_BYTES
+        self.tree: ts.Tree | None = None
+        if self._parser is not None and self._parseable():
+            self.tree = self._parser.parse(self.source)
+
+    def _parseable(self) -> bool:
+        if self._parser is None or self.long_lines:
+            return False
+        return self.max_bytes is None or len(self.source) <= self.max_bytes
+
+    def _longest_line(self, first: int = 0, last: int | None = None) -> int:
+        """Bytes in the longest of lines ``first..last`` (all lines by default)."""
+        starts = self.index.starts
+        last = len(starts) - 1 if last is None else min(last, len(starts) - 1)
+        bounds = starts[first : last + 2]
+        if last + 1 >= len(starts):
+            bounds.append(len(self.source) + 1)  # the last line has no newline to skip
+        return max(end - 1 - start for start, end in itertools.pairwise(bounds))
 
     @property
     def text(self) -> str:
@@ -73,10 +100,17 @@ class Document:
         """Apply LSP content changes in order, editing the tree for each and parsing once."""
         for edit in edits:
             self._apply_one(edit)
+        if self.long_lines:  # only a rescan can tell that the last long line is gone
+            self.long_lines = self._longest_line() > MAX_LINE_BYTES
         if version is not None:
             self.version = version
-        if self._parser is not None:
-            self.tree = self._parser.parse(self.source, self.tree)
+        if self._parser is not None and self._parseable():
+            if self.tree is None:  # back under the limits: a first, full parse
+                self.tree = self._parser.parse(self.source)
+            else:
+                self.tree = self._parser.parse(self.source, self.tree)
+        else:
+            self.tree = None
 
     def _apply_one(self, edit: Edit) -> None:
         new = edit.text.encode("utf-8", errors="surrogatepass")
@@ -101,6 +135,10 @@ class Document:
                 new_end_point=self.index.point(self.source, new_end),
             )
         self.last_edit = LastEdit(start, new_end, time.monotonic())
+        if not self.long_lines:
+            first = bisect.bisect_right(self.index.starts, start) - 1
+            last = bisect.bisect_right(self.index.starts, new_end) - 1
+            self.long_lines = self._longest_line(first, last) > MAX_LINE_BYTES
 
     def line_text(self, line: int) -> str:
         if line < 0 or line >= self.index.line_count():
