@@ -466,7 +466,8 @@ def report(
     lines = [
         "# Inline completion benchmark",
         "",
-        f"Command: `{command}`. Machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}.",
+        f"Command: `{command}`. Machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
+        f"load average {os.getloadavg()[0]:.1f} at the end of the run (other jobs share the CPUs).",
         "",
         "## Overhead (test server answering at once)",
         "",

@@ -56,7 +56,7 @@ class Host(Protocol):
     def context_sources(self) -> ContextSources: ...
 
 
-@dataclass
+@dataclass(eq=False)
 class Flight:
     """A model stream in progress for a cursor."""
 
@@ -357,6 +357,8 @@ class CompletionService:
         # clients that re-request (Neovim, LSP4IJ) replace it, VS Code filters with it.
         line, character = start
         if item_id not in self._counted:
+            if len(self._counted) > 100_000:  # ids of long-gone suggestions
+                self._counted.clear()
             self._counted.add(item_id)
             self.stats.shown += 1
             self.host.ledger.record_shown(entry.language)
