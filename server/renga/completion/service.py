@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -117,6 +117,8 @@ class CompletionService:
         self._counted: set[str] = set()
         self._accepted: set[str] = set()
         self._warming: asyncio.Task[None] | None = None
+        # Stage timings of recent model calls (milliseconds by stage).
+        self.timings: deque[dict[str, float]] = deque(maxlen=2000)
         # Called with each model failure (the server tells the user about credentials).
         self.on_error: Callable[[Exception], None] | None = None
 
@@ -231,6 +233,7 @@ class CompletionService:
             elif outcome.rejected:
                 self.stats.empty += 1
             if outcome.timings:
+                self.timings.append(outcome.timings)
                 with contextlib.suppress(Exception):  # statistics never break completions
                     self.host.ledger.record_timings("completion", outcome.timings)
             if outcome.suggestion is not None:
@@ -373,6 +376,22 @@ class CompletionService:
                 )
             ]
         )
+
+    def report(self, reset: bool = False) -> dict[str, Any]:
+        """The counters, and median and p99 of each stage of recent model calls: renga's own
+        stages (``context_ms``: syntax, context and prompt; ``postprocess_ms``: rules and the
+        syntax gate) apart from the model call (``model_ms``: SDK, HTTP and the model)."""
+        stages: dict[str, dict[str, float]] = {}
+        for stage in ("context_ms", "postprocess_ms", "first_token_ms", "model_ms", "total_ms"):
+            values = sorted(t[stage] for t in self.timings if stage in t)
+            if values:
+                stages[stage] = {
+                    "p50": values[len(values) // 2],
+                    "p99": values[min(len(values) - 1, round(0.99 * (len(values) - 1)))],
+                }
+        if reset:
+            self.timings.clear()
+        return {**vars(self.stats), "stages": stages}
 
     # -- accept signals ------------------------------------------------------------------
 
