@@ -438,10 +438,12 @@ def did_partially_accept_completion(ls: RengaServer, params: Any) -> None:
 
 
 @server.feature("renga/completionStats")
-def completion_stats(ls: RengaServer, params: Any) -> dict[str, int]:
+def completion_stats(ls: RengaServer, params: Any) -> dict[str, Any]:
     """Counters of the completion service (requests, served from memory, model calls, aborted
-    streams, ...), for benchmarks and bug reports."""
-    return dict(vars(ls.completer.stats))
+    streams, ...) and stage timings, for benchmarks and bug reports; ``{reset: true}`` clears
+    the timings after reading them."""
+    reset = getattr(params, "reset", None) or (isinstance(params, dict) and params.get("reset"))
+    return ls.completer.report(reset=bool(reset))
 
 
 # -- code actions and refactors (renga.actions) -------------------------------------------

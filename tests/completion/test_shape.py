@@ -25,8 +25,9 @@ def at(text: str, language: str | None = "python") -> tuple[bool, int, bool]:
         # Mid-line: finish the line.
         ("x = foo(|)\n", (False, 0, False)),
         ("    return a + |b\n", (False, 0, False)),
-        # End of a line of code that opens nothing: finish it.
-        ("x = |\n", (False, 0, False)),
+        # End of a line of code: finish it, and the lines that follow in its block.
+        ("x = |\n", (True, 0, False)),
+        ("def f(a):\n    x = a|\n    return x\n", (True, 4, False)),
         # Right after a header, on its line or at its empty body: offer the block.
         ("def f(a):|\n", (True, 1, True)),
         ("def f(a):\n    |\n", (True, 4, True)),
@@ -37,12 +38,13 @@ def at(text: str, language: str | None = "python") -> tuple[bool, int, bool]:
         # A blank line inside a block with code below: a block, at that indentation.
         ("def f(a):\n    x = 1\n    |\n    return x\n", (True, 4, False)),
         # A language without tags still gets lines and blocks from the text.
-        ("foo bar|\n", (False, 0, False)),
+        ("foo bar|\n", (True, 0, False)),
+        ("foo| bar\n", (False, 0, False)),
         ("  |\n", (True, 2, False)),
     ],
 )
 def test_shape(text: str, expected: tuple[bool, int, bool]) -> None:
-    language = "python" if "foo bar" not in text and not text.startswith("  |") else None
+    language = "python" if "foo" not in text and not text.startswith("  |") else None
     assert at(text, language) == expected
 
 

@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -56,7 +56,7 @@ class Host(Protocol):
     def context_sources(self) -> ContextSources: ...
 
 
-@dataclass
+@dataclass(eq=False)
 class Flight:
     """A model stream in progress for a cursor."""
 
@@ -117,6 +117,8 @@ class CompletionService:
         self._counted: set[str] = set()
         self._accepted: set[str] = set()
         self._warming: asyncio.Task[None] | None = None
+        # Stage timings of recent model calls (milliseconds by stage).
+        self.timings: deque[dict[str, float]] = deque(maxlen=2000)
         # Called with each model failure (the server tells the user about credentials).
         self.on_error: Callable[[Exception], None] | None = None
 
@@ -239,6 +241,7 @@ class CompletionService:
                         f"{k.removesuffix('_ms')} {v:.1f}" for k, v in outcome.timings.items()
                     ),
                 )
+                self.timings.append(outcome.timings)
                 with contextlib.suppress(Exception):  # statistics never break completions
                     self.host.ledger.record_timings("completion", outcome.timings)
             if outcome.suggestion is not None:
@@ -367,6 +370,8 @@ class CompletionService:
         # A cursor past the end of its line or file is answered at the clamped position.
         end = types.Position(*doc.position_at(doc.offset_at(position.line, position.character)))
         if item_id not in self._counted:
+            if len(self._counted) > 100_000:  # ids of long-gone suggestions
+                self._counted.clear()
             self._counted.add(item_id)
             self.stats.shown += 1
             self.host.ledger.record_shown(entry.language)
@@ -381,6 +386,22 @@ class CompletionService:
                 )
             ]
         )
+
+    def report(self, reset: bool = False) -> dict[str, Any]:
+        """The counters, and median and p99 of each stage of recent model calls: renga's own
+        stages (``context_ms``: syntax, context and prompt; ``postprocess_ms``: rules and the
+        syntax gate) apart from the model call (``model_ms``: SDK, HTTP and the model)."""
+        stages: dict[str, dict[str, float]] = {}
+        for stage in ("context_ms", "postprocess_ms", "first_token_ms", "model_ms", "total_ms"):
+            values = sorted(t[stage] for t in self.timings if stage in t)
+            if values:
+                stages[stage] = {
+                    "p50": values[len(values) // 2],
+                    "p99": values[min(len(values) - 1, round(0.99 * (len(values) - 1)))],
+                }
+        if reset:
+            self.timings.clear()
+        return {**vars(self.stats), "stages": stages}
 
     # -- accept signals ------------------------------------------------------------------
 

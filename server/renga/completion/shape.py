@@ -1,8 +1,9 @@
 """How much a completion may hold at a cursor, read from the syntax tree and the tags.
 
-Mid-line (code after the cursor on its line) the completion finishes the line. On an empty line,
-at an empty block body or right after a definition's header, it may be a block, but never more
-than the enclosing block: a line indented less than the block's body ends it. Scopes come from the
+Mid-line (code after the cursor on its line) the completion finishes the line. At the end of a
+line, on an empty line, at an empty block body or right after a definition's header, it may be a
+block, but never more than the enclosing block: a line indented less than the block's body (or,
+after a header, not deeper than the header) ends it. Scopes come from the
 ``@body`` captures of each language's ``tags.scm``; no language is named here.
 """
 
@@ -50,8 +51,9 @@ def shape_at(doc: Document, offset: int) -> Shape:
         indent = len(before) if not before.strip() else 0
         return Shape(multiline=True, min_indent=max(header + 1, indent), at_block_start=True)
     if before.strip():
-        # At the end of a line of code that opens no block: finish it.
-        return Shape(multiline=False)
+        # At the end of a line of code: finish it, and the lines after it in the same block
+        # (what the user types after the line break, served from memory as they type it).
+        return Shape(multiline=True, min_indent=_indent_width(before))
     return Shape(multiline=True, min_indent=len(before))
 
 
