@@ -148,6 +148,53 @@ def _node_region(tree: ts.Tree, start: int, end: int) -> tuple[int, int]:
     )
 
 
+def _same_structure(
+    old: CachedTags, new: bytes, change: Change, lines: int, tree: ts.Tree, version: int
+) -> CachedTags | None:
+    """The common keystroke: text typed inside a token (a name, a string) leaves the syntax
+    tree's structure as it was. Then no tag appears or goes, only offsets move, unless the
+    token is part of a definition's header (its name may have changed) or of an import.
+    (A query predicate on a token's text elsewhere could still make a tag appear; such a tag
+    is picked up at the next structural change.)"""
+    delta = change.delta
+    if (
+        b"\n" in new[change.start : change.new_end]
+        or b"\n" in old.source[change.start : change.old_end]
+    ):
+        return None  # a line added or removed may attach or detach a doc comment
+
+    if any(a <= change.old_end and change.start <= b for a, b in old.tags.imports):
+        return None  # queries test import keywords by text (``require``)
+
+    def at(x: int) -> int:  # an end offset: one at the change stays before it
+        return x if x <= change.start else x + delta
+
+    def at_start(x: int) -> int:  # a start offset: one at the change moves with the text after
+        return x if x < change.start else x + delta
+
+    definitions: list[Definition] = []
+    for d in old.tags.definitions:
+        if d.end < change.start:
+            definitions.append(d)
+            continue
+        if d.start <= change.old_end and change.start <= d.header_end:
+            return None
+        definitions.append(
+            Definition(
+                d.kind,
+                d.name,
+                at_start(d.start),
+                at(d.end),
+                at(d.header_end),
+                (at_start(d.body[0]), at(d.body[1])) if d.body else None,
+                (at_start(d.doc[0]), at(d.doc[1])) if d.doc else None,
+                d.line + lines if d.start >= change.old_end else d.line,
+            )
+        )
+    imports = [(at_start(a), at(b)) for a, b in old.tags.imports]
+    return CachedTags(new, FileTags(definitions=definitions, imports=imports), version, tree.copy())
+
+
 def _holds(
     tree: ts.Tree,
     d: Definition,
@@ -211,8 +258,13 @@ def update(
         old_end_point=_point(old.source, change.old_end),
         new_end_point=_point(new, change.new_end),
     )
+    changed = edited.changed_ranges(tree)
+    if not changed:
+        quick = _same_structure(old, new, change, lines, tree, version)
+        if quick is not None:
+            return quick
     lo, hi = change.start, change.new_end
-    for r in edited.changed_ranges(tree):
+    for r in changed:
         lo, hi = min(lo, r.start_byte), max(hi, r.end_byte)
     lo, hi = _node_region(tree, lo, hi)
 
