@@ -46,6 +46,62 @@ class CachedTags:
     tree: ts.Tree | None = field(default=None, repr=False)
     _by_name: dict[str, list[Definition]] | None = field(default=None, repr=False)
     _scopes: list[Definition] | None = field(default=None, repr=False)
+    # A *view*: the document's text now, when it differs from ``source`` only inside tokens
+    # (``shifts``: (offset in ``source``, bytes inserted there, negative when removed), sorted).
+    # Tags and ``source`` stay as they were, so a keystroke allocates nothing per definition;
+    # readers map offsets with ``to_now`` and ``to_base``. ``tree`` is always of ``now``.
+    current: bytes | None = field(default=None, repr=False)
+    shifts: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def now(self) -> bytes:
+        return self.current if self.current is not None else self.source
+
+    def to_now(self, x: int, start: bool = False) -> int:
+        """An offset of ``source`` in the text now (``start``: text inserted right at it comes
+        before it)."""
+        cum = 0
+        for p, d in self.shifts:
+            if p < x or (start and p == x):
+                cum += d
+            else:
+                break
+        return x + cum
+
+    def to_base(self, y: int) -> int:
+        """An offset of the text now in ``source`` (inside inserted text: where it was typed)."""
+        cum = 0
+        for p, d in self.shifts:
+            pos = p + cum
+            if y <= pos:
+                break
+            if d > 0 and y < pos + d:
+                return p
+            cum += d
+        return y - cum
+
+    def materialize(self) -> CachedTags:
+        """The same tags in the coordinates of the text now."""
+        if not self.shifts:
+            return self if self.current is None else replace(self, source=self.now, current=None)
+        at = self.to_now
+        definitions = [
+            Definition(
+                d.kind,
+                d.name,
+                at(d.start, True),
+                at(d.end),
+                at(d.header_end),
+                (at(d.body[0], True), at(d.body[1])) if d.body else None,
+                (at(d.doc[0], True), at(d.doc[1])) if d.doc else None,
+                d.line,
+            )
+            for d in self.tags.definitions
+        ]
+        imports = [(at(a, True), at(b)) for a, b in self.tags.imports]
+        return CachedTags(
+            self.now, FileTags(definitions=definitions, imports=imports), self.version, self.tree
+        )
 
     def scopes(self) -> list[Definition]:
         """The definitions with a body, in file order."""
@@ -148,51 +204,44 @@ def _node_region(tree: ts.Tree, start: int, end: int) -> tuple[int, int]:
     )
 
 
+# Views are folded back into plain tags after this many keystrokes (mapping costs grow).
+MAX_SHIFTS = 32
+
+
 def _same_structure(
-    old: CachedTags, new: bytes, change: Change, lines: int, tree: ts.Tree, version: int
+    old: CachedTags, new: bytes, change: Change, tree: ts.Tree, version: int
 ) -> CachedTags | None:
     """The common keystroke: text typed inside a token (a name, a string) leaves the syntax
-    tree's structure as it was. Then no tag appears or goes, only offsets move, unless the
-    token is part of a definition's header (its name may have changed) or of an import.
-    (A query predicate on a token's text elsewhere could still make a tag appear; such a tag
-    is picked up at the next structural change.)"""
-    delta = change.delta
-    if (
-        b"\n" in new[change.start : change.new_end]
-        or b"\n" in old.source[change.start : change.old_end]
-    ):
+    tree's structure as it was. Then no tag appears or goes, only offsets move (kept as a view,
+    see ``CachedTags.current``), unless the token is part of a definition's header (its name
+    may have changed) or of an import. (A query predicate on a token's text elsewhere could
+    still make a tag appear; such a tag is picked up at the next structural change.)"""
+    now = old.now
+    if b"\n" in new[change.start : change.new_end] or b"\n" in now[change.start : change.old_end]:
         return None  # a line added or removed may attach or detach a doc comment
-
-    if any(a <= change.old_end and change.start <= b for a, b in old.tags.imports):
+    if len(old.shifts) >= MAX_SHIFTS:
+        return None
+    lo, hi = old.to_base(change.start), old.to_base(change.old_end)
+    if any(a <= hi and lo <= b for a, b in old.tags.imports):
         return None  # queries test import keywords by text (``require``)
-
-    def at(x: int) -> int:  # an end offset: one at the change stays before it
-        return x if x <= change.start else x + delta
-
-    def at_start(x: int) -> int:  # a start offset: one at the change moves with the text after
-        return x if x < change.start else x + delta
-
-    definitions: list[Definition] = []
     for d in old.tags.definitions:
-        if d.end < change.start:
-            definitions.append(d)
-            continue
-        if d.start <= change.old_end and change.start <= d.header_end:
+        if d.start > hi:
+            break
+        if lo <= d.header_end:
             return None
-        definitions.append(
-            Definition(
-                d.kind,
-                d.name,
-                at_start(d.start),
-                at(d.end),
-                at(d.header_end),
-                (at_start(d.body[0]), at(d.body[1])) if d.body else None,
-                (at_start(d.doc[0]), at(d.doc[1])) if d.doc else None,
-                d.line + lines if d.start >= change.old_end else d.line,
-            )
-        )
-    imports = [(at_start(a), at(b)) for a, b in old.tags.imports]
-    return CachedTags(new, FileTags(definitions=definitions, imports=imports), version, tree.copy())
+    shifts = dict(old.shifts)
+    shifts[lo] = shifts.get(lo, 0) + change.delta
+    merged = tuple(sorted((p, d) for p, d in shifts.items() if d))
+    return CachedTags(
+        old.source,
+        old.tags,
+        version,
+        tree.copy(),
+        old._by_name,
+        old._scopes,
+        current=new,
+        shifts=merged,
+    )
 
 
 def _holds(
@@ -240,29 +289,30 @@ def update(
     language: Language, tree: ts.Tree, new: bytes, old: CachedTags, version: int
 ) -> CachedTags | None:
     """Tags of ``new`` from the tags of ``old``, or None when only a full extraction is safe."""
-    change = diff(old.source, new)
+    change = diff(old.now, new)
     if change is None:
-        return CachedTags(new, old.tags, version, old.tree, old._by_name)
+        return replace(old, version=version, current=new) if old.shifts else old
     if old.tree is None:
         return None
     delta = change.delta
-    lines = new.count(b"\n", change.start, change.new_end) - old.source.count(
-        b"\n", change.start, change.old_end
-    )
     edited = old.tree.copy()
     edited.edit(
         start_byte=change.start,
         old_end_byte=change.old_end,
         new_end_byte=change.new_end,
-        start_point=_point(old.source, change.start),
-        old_end_point=_point(old.source, change.old_end),
+        start_point=_point(old.now, change.start),
+        old_end_point=_point(old.now, change.old_end),
         new_end_point=_point(new, change.new_end),
     )
     changed = edited.changed_ranges(tree)
     if not changed:
-        quick = _same_structure(old, new, change, lines, tree, version)
+        quick = _same_structure(old, new, change, tree, version)
         if quick is not None:
             return quick
+    old = old.materialize()
+    lines = new.count(b"\n", change.start, change.new_end) - old.source.count(
+        b"\n", change.start, change.old_end
+    )
     lo, hi = change.start, change.new_end
     for r in changed:
         lo, hi = min(lo, r.start_byte), max(hi, r.end_byte)
@@ -376,7 +426,7 @@ class TagCache:
                 self._entries.move_to_end(uri)
         if language is None or tree is None:
             return CachedTags(source, FileTags(), version)
-        if old is not None and old.source is source:
+        if old is not None and old.now is source:
             self.last_mode = "hit"
             return old
         fresh: CachedTags | None = None
