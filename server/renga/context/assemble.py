@@ -138,7 +138,7 @@ def build_context(
     )
     language = doc.language.name if doc.language else (doc.language_id or "text")
     ctx = cursor_context(snap.shown, language, doc.source, offset, *hole)
-    ctx.first_line = doc.source.count(b"\n", 0, hole[0])
+    ctx.first_line = doc.position_at(hole[0])[0]
     cursor.window = hole
     cursor.visible = shown
     extras_budget = plan.extras

@@ -48,7 +48,8 @@ def scope_section(cursor: Cursor, deadline: float) -> list[Section]:
     cached = cursor.tags
     # Tags (and the text they were read from) may lag the buffer inside tokens: map offsets.
     source = cached.source
-    scopes = enclosing_at(source, cached.scopes(), cached.to_base(cursor.offset))
+    offset = cached.to_base(cursor.offset)
+    scopes = enclosing_at(source, cached.chain(offset), offset)
     if not scopes or all(cursor.window[0] <= cached.to_now(d.start, True) for d in scopes):
         return []
     lines = []

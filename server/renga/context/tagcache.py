@@ -30,8 +30,25 @@ def references_in(
     if language is None or tree is None:
         return []
     span = (max(0, lo), min(len(source), hi))
-    found = extract(language, tree, source, span, within=span).references
+    found: list[Reference] = []
+    for node in _covering(tree.root_node, *span):
+        # From the nodes under the range, not the root: a pattern anchored at the root (module
+        # constants) would otherwise walk the whole file for every window.
+        found += extract(language, tree, source, span, within=span, node=node).references
     return [r for r in found if lo <= r.start and r.end <= hi]
+
+
+def _covering(root: ts.Node, lo: int, hi: int) -> list[ts.Node]:
+    """Sibling nodes that together cover ``lo:hi``, as deep in the tree as one node covers it."""
+    node = root
+    for _ in range(64):
+        kids = node.children
+        inside = [k for k in kids if k.end_byte > lo and k.start_byte < hi]
+        if len(inside) == 1 and inside[0].child_count:
+            node = inside[0]
+            continue
+        return inside or [node]
+    return [node]
 
 
 @dataclass
@@ -46,6 +63,8 @@ class CachedTags:
     tree: ts.Tree | None = field(default=None, repr=False)
     _by_name: dict[str, list[Definition]] | None = field(default=None, repr=False)
     _scopes: list[Definition] | None = field(default=None, repr=False)
+    _parents: list[int] | None = field(default=None, repr=False)
+    _starts: list[int] = field(default_factory=list, repr=False)
     # A *view*: the document's text now, when it differs from ``source`` only inside tokens
     # (``shifts``: (offset in ``source``, bytes inserted there, negative when removed), sorted).
     # Tags and ``source`` stay as they were, so a keystroke allocates nothing per definition;
@@ -109,9 +128,36 @@ class CachedTags:
             self._scopes = [d for d in self.tags.definitions if d.body is not None]
         return self._scopes
 
+    def chain(self, offset: int) -> list[Definition]:
+        """The last scope starting at or before ``offset`` and the scopes around it, outermost
+        first: every scope that holds ``offset`` is among them (scopes nest). O(depth), from
+        parent links built once per version of the tags."""
+        scopes = self.scopes()
+        if self._parents is None:
+            parents: list[int] = []
+            stack: list[int] = []
+            for i, d in enumerate(scopes):
+                while stack and not (
+                    scopes[stack[-1]].start <= d.start and d.end <= scopes[stack[-1]].end
+                ):
+                    stack.pop()
+                parents.append(stack[-1] if stack else -1)
+                stack.append(i)
+            self._parents = parents
+            self._starts = [d.start for d in scopes]
+        i = bisect.bisect_right(self._starts, offset) - 1
+        found: list[Definition] = []
+        while i >= 0:
+            found.append(scopes[i])
+            i = self._parents[i]
+        found.reverse()
+        return found
+
     def enclosing(self, offset: int) -> list[Definition]:
         """The scopes whose body holds ``offset``, outermost first."""
-        return [d for d in self.scopes() if d.body is not None and d.body[0] <= offset <= d.body[1]]
+        return [
+            d for d in self.chain(offset) if d.body is not None and d.body[0] <= offset <= d.body[1]
+        ]
 
     def by_name(self) -> dict[str, list[Definition]]:
         if self._by_name is None:
@@ -239,6 +285,8 @@ def _same_structure(
         tree.copy(),
         old._by_name,
         old._scopes,
+        old._parents,
+        old._starts,
         current=new,
         shifts=merged,
     )
@@ -300,9 +348,9 @@ def update(
         start_byte=change.start,
         old_end_byte=change.old_end,
         new_end_byte=change.new_end,
-        start_point=_point(old.now, change.start),
-        old_end_point=_point(old.now, change.old_end),
-        new_end_point=_point(new, change.new_end),
+        start_point=_point(old.tree, old.now, change.start),
+        old_end_point=_point(old.tree, old.now, change.old_end),
+        new_end_point=_point(tree, new, change.new_end),
     )
     changed = edited.changed_ranges(tree)
     if not changed:
@@ -386,8 +434,13 @@ def update(
     return CachedTags(new, tags, version, tree.copy())
 
 
-def _point(source: bytes, offset: int) -> tuple[int, int]:
-    row = source.count(b"\n", 0, offset)
+def _point(tree: ts.Tree, source: bytes, offset: int) -> tuple[int, int]:
+    """Row and column of ``offset``, counting lines from the nearest node (not the file start)."""
+    node = tree.root_node.descendant_for_byte_range(offset, offset)
+    base, row = (node.start_byte, node.start_point[0]) if node is not None else (0, 0)
+    if base > offset:
+        base, row = 0, 0
+    row += source.count(b"\n", base, offset)
     return row, offset - (source.rfind(b"\n", 0, offset) + 1)
 
 
