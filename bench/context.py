@@ -139,12 +139,13 @@ def projects() -> list[tuple[str, str, Path]]:
         found.append(("javascript", "npm", npm))
     for zod in sorted(glob.glob("/tmp/h3b-src/package/src")):
         found.append(("typescript", "zod", Path(zod)))
-    for cobra in sorted(glob.glob("/usr/share/gocode/src/github.com/spf13/cobra")):
-        found.append(("go", "cobra", Path(cobra)))
-    for crate in ("anyhow", "itoa"):
-        for folder in sorted(glob.glob(f"/usr/share/cargo/registry/{crate}-*"))[-1:]:
+    for go in ("cobra", "viper", "afero"):
+        for folder in glob.glob(f"/usr/share/gocode/src/github.com/spf13/{go}"):
+            found.append(("go", go, Path(folder)))
+    for crate in ("anyhow", "regex-syntax", "serde", "clap"):
+        for folder in sorted(glob.glob(f"/usr/share/cargo/registry/{crate}-[0-9]*"))[-1:]:
             found.append(("rust", crate, Path(folder)))
-    for rack in sorted(glob.glob("/usr/lib/ruby/vendor_ruby/rack"))[:1]:
+    for rack in sorted(glob.glob("/usr/share/rubygems-integration/all/gems/rack-*/lib"))[-1:]:
         found.append(("ruby", "rack", Path(rack)))
     for ujson in sorted(glob.glob("/tmp/h3b-src/ujson-*/src/ujson"))[-1:]:
         found.append(("c", "ujson", Path(ujson)))

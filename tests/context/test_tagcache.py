@@ -73,5 +73,32 @@ def test_incremental_tags_equal_a_full_extraction_after_random_edits(
         assert doc.tree is not None
         got = cache.get(doc.uri, language, doc.tree, doc.source, doc.version)
         modes.add(cache.last_mode)
-        assert _key(got.tags) == _key(extract(language, doc.tree, doc.source)), (seed, step)
+        assert _key(got.materialize().tags) == _key(extract(language, doc.tree, doc.source)), (
+            seed,
+            step,
+        )
     assert "update" in modes
+
+
+def test_a_keystroke_inside_a_name_keeps_a_view_that_maps_offsets_both_ways() -> None:
+    language = registry().get("python")
+    assert language is not None
+    text = "class A:\n    def run(self):\n        value = compute(1)\n        return value\n"
+    doc = Document("file:///v.py", text, language=language)
+    cache = TagCache()
+    base = cache.get(doc.uri, language, doc.tree, doc.source, 0)
+    at = text.index("compute") + 3
+    line, col = 2, at - text.index("        value")
+    doc.apply([Edit("xy", (line, col), (line, col))], 1)
+    assert doc.tree is not None
+    view = cache.get(doc.uri, language, doc.tree, doc.source, 1)
+    assert view.shifts and view.source is base.source and view.now is doc.source
+    assert view.to_base(at + 2) == at and view.to_base(at + 5) == at + 3
+    ret = text.index("return")
+    assert view.to_now(ret, True) == ret + 2
+    run = next(d for d in view.tags.definitions if d.name == "run")
+    assert [d.name for d in view.enclosing(view.to_base(doc.source.index(b"return")))] == [
+        "A",
+        "run",
+    ]
+    assert view.materialize().tags.definitions[1].end == run.end + 2

@@ -138,7 +138,7 @@ def build_context(
     )
     language = doc.language.name if doc.language else (doc.language_id or "text")
     ctx = cursor_context(snap.shown, language, doc.source, offset, *hole)
-    ctx.first_line = doc.source.count(b"\n", 0, hole[0])
+    ctx.first_line = doc.position_at(hole[0])[0]
     cursor.window = hole
     cursor.visible = shown
     extras_budget = plan.extras
@@ -159,7 +159,7 @@ def _refresh_tags(others: list[DocSnapshot], report: Report) -> None:
     """Bring the other open documents' tags up to date, most recently edited first, until
     ``OTHERS_TAGS_MS`` is spent; the rest keep their older (self-consistent) tags this time."""
     started = clock()
-    stale = [d for d in others if (c := TAGS.peek(d.uri)) is None or c.source is not d.source]
+    stale = [d for d in others if (c := TAGS.peek(d.uri)) is None or c.now is not d.source]
     stale.sort(key=lambda d: d.last_edit[2] if d.last_edit else 0.0, reverse=True)
     for d in stale:
         if (clock() - started) * 1000 > OTHERS_TAGS_MS:

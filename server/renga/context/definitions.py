@@ -122,7 +122,8 @@ def definition_sections(cursor: Cursor, deadline: float) -> list[Section]:
             break
         found: list[Candidate] = []
         local = own.get(name, [])
-        if any(cursor.shows(d.start, d.header_end) for d in local):
+        at = cursor.tags.to_now
+        if any(cursor.shows(at(d.start, True), at(d.header_end)) for d in local):
             continue  # the prompt shows it already
         for d in local[:PER_NAME]:
             score = name_score * SOURCE_WEIGHT["file"] * _kind_weight(d.kind)

@@ -7,11 +7,12 @@ from renga.context.types import Section, estimate_tokens
 
 
 def imports_section(cursor: Cursor, deadline: float) -> list[Section]:
-    source = cursor.doc.source
+    cached = cursor.tags
+    source = cached.source  # the text the tags were read from (see ``CachedTags.current``)
     pieces: list[str] = []
     used = 0
-    for start, end in cursor.tags.tags.imports:
-        if cursor.shows(start, end):
+    for start, end in cached.tags.imports:
+        if cursor.shows(cached.to_now(start, True), cached.to_now(end)):
             continue
         text = source[start:end].decode("utf-8", errors="replace")
         used += estimate_tokens(text)

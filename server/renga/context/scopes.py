@@ -45,9 +45,12 @@ def enclosing_at(source: bytes, definitions: list[Definition], offset: int) -> l
 def scope_section(cursor: Cursor, deadline: float) -> list[Section]:
     """One section with the headers of the enclosing scopes outermost first, each at its own
     indentation; none when every header is already inside the live window."""
-    source = cursor.doc.source
-    scopes = enclosing_at(source, cursor.tags.scopes(), cursor.offset)
-    if not scopes or all(cursor.window[0] <= d.start for d in scopes):
+    cached = cursor.tags
+    # Tags (and the text they were read from) may lag the buffer inside tokens: map offsets.
+    source = cached.source
+    offset = cached.to_base(cursor.offset)
+    scopes = enclosing_at(source, cached.chain(offset), offset)
+    if not scopes or all(cursor.window[0] <= cached.to_now(d.start, True) for d in scopes):
         return []
     lines = []
     for d in scopes:

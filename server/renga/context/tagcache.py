@@ -30,8 +30,25 @@ def references_in(
     if language is None or tree is None:
         return []
     span = (max(0, lo), min(len(source), hi))
-    found = extract(language, tree, source, span, within=span).references
+    found: list[Reference] = []
+    for node in _covering(tree.root_node, *span):
+        # From the nodes under the range, not the root: a pattern anchored at the root (module
+        # constants) would otherwise walk the whole file for every window.
+        found += extract(language, tree, source, span, within=span, node=node).references
     return [r for r in found if lo <= r.start and r.end <= hi]
+
+
+def _covering(root: ts.Node, lo: int, hi: int) -> list[ts.Node]:
+    """Sibling nodes that together cover ``lo:hi``, as deep in the tree as one node covers it."""
+    node = root
+    for _ in range(64):
+        kids = node.children
+        inside = [k for k in kids if k.end_byte > lo and k.start_byte < hi]
+        if len(inside) == 1 and inside[0].child_count:
+            node = inside[0]
+            continue
+        return inside or [node]
+    return [node]
 
 
 @dataclass
@@ -46,6 +63,64 @@ class CachedTags:
     tree: ts.Tree | None = field(default=None, repr=False)
     _by_name: dict[str, list[Definition]] | None = field(default=None, repr=False)
     _scopes: list[Definition] | None = field(default=None, repr=False)
+    _parents: list[int] | None = field(default=None, repr=False)
+    _starts: list[int] = field(default_factory=list, repr=False)
+    # A *view*: the document's text now, when it differs from ``source`` only inside tokens
+    # (``shifts``: (offset in ``source``, bytes inserted there, negative when removed), sorted).
+    # Tags and ``source`` stay as they were, so a keystroke allocates nothing per definition;
+    # readers map offsets with ``to_now`` and ``to_base``. ``tree`` is always of ``now``.
+    current: bytes | None = field(default=None, repr=False)
+    shifts: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def now(self) -> bytes:
+        return self.current if self.current is not None else self.source
+
+    def to_now(self, x: int, start: bool = False) -> int:
+        """An offset of ``source`` in the text now (``start``: text inserted right at it comes
+        before it)."""
+        cum = 0
+        for p, d in self.shifts:
+            if p < x or (start and p == x):
+                cum += d
+            else:
+                break
+        return x + cum
+
+    def to_base(self, y: int) -> int:
+        """An offset of the text now in ``source`` (inside inserted text: where it was typed)."""
+        cum = 0
+        for p, d in self.shifts:
+            pos = p + cum
+            if y <= pos:
+                break
+            if d > 0 and y < pos + d:
+                return p
+            cum += d
+        return y - cum
+
+    def materialize(self) -> CachedTags:
+        """The same tags in the coordinates of the text now."""
+        if not self.shifts:
+            return self if self.current is None else replace(self, source=self.now, current=None)
+        at = self.to_now
+        definitions = [
+            Definition(
+                d.kind,
+                d.name,
+                at(d.start, True),
+                at(d.end),
+                at(d.header_end),
+                (at(d.body[0], True), at(d.body[1])) if d.body else None,
+                (at(d.doc[0], True), at(d.doc[1])) if d.doc else None,
+                d.line,
+            )
+            for d in self.tags.definitions
+        ]
+        imports = [(at(a, True), at(b)) for a, b in self.tags.imports]
+        return CachedTags(
+            self.now, FileTags(definitions=definitions, imports=imports), self.version, self.tree
+        )
 
     def scopes(self) -> list[Definition]:
         """The definitions with a body, in file order."""
@@ -53,9 +128,36 @@ class CachedTags:
             self._scopes = [d for d in self.tags.definitions if d.body is not None]
         return self._scopes
 
+    def chain(self, offset: int) -> list[Definition]:
+        """The last scope starting at or before ``offset`` and the scopes around it, outermost
+        first: every scope that holds ``offset`` is among them (scopes nest). O(depth), from
+        parent links built once per version of the tags."""
+        scopes = self.scopes()
+        if self._parents is None:
+            parents: list[int] = []
+            stack: list[int] = []
+            for i, d in enumerate(scopes):
+                while stack and not (
+                    scopes[stack[-1]].start <= d.start and d.end <= scopes[stack[-1]].end
+                ):
+                    stack.pop()
+                parents.append(stack[-1] if stack else -1)
+                stack.append(i)
+            self._parents = parents
+            self._starts = [d.start for d in scopes]
+        i = bisect.bisect_right(self._starts, offset) - 1
+        found: list[Definition] = []
+        while i >= 0:
+            found.append(scopes[i])
+            i = self._parents[i]
+        found.reverse()
+        return found
+
     def enclosing(self, offset: int) -> list[Definition]:
         """The scopes whose body holds ``offset``, outermost first."""
-        return [d for d in self.scopes() if d.body is not None and d.body[0] <= offset <= d.body[1]]
+        return [
+            d for d in self.chain(offset) if d.body is not None and d.body[0] <= offset <= d.body[1]
+        ]
 
     def by_name(self) -> dict[str, list[Definition]]:
         if self._by_name is None:
@@ -148,6 +250,48 @@ def _node_region(tree: ts.Tree, start: int, end: int) -> tuple[int, int]:
     )
 
 
+# Views are folded back into plain tags after this many keystrokes (mapping costs grow).
+MAX_SHIFTS = 32
+
+
+def _same_structure(
+    old: CachedTags, new: bytes, change: Change, tree: ts.Tree, version: int
+) -> CachedTags | None:
+    """The common keystroke: text typed inside a token (a name, a string) leaves the syntax
+    tree's structure as it was. Then no tag appears or goes, only offsets move (kept as a view,
+    see ``CachedTags.current``), unless the token is part of a definition's header (its name
+    may have changed) or of an import. (A query predicate on a token's text elsewhere could
+    still make a tag appear; such a tag is picked up at the next structural change.)"""
+    now = old.now
+    if b"\n" in new[change.start : change.new_end] or b"\n" in now[change.start : change.old_end]:
+        return None  # a line added or removed may attach or detach a doc comment
+    if len(old.shifts) >= MAX_SHIFTS:
+        return None
+    lo, hi = old.to_base(change.start), old.to_base(change.old_end)
+    if any(a <= hi and lo <= b for a, b in old.tags.imports):
+        return None  # queries test import keywords by text (``require``)
+    for d in old.tags.definitions:
+        if d.start > hi:
+            break
+        if lo <= d.header_end:
+            return None
+    shifts = dict(old.shifts)
+    shifts[lo] = shifts.get(lo, 0) + change.delta
+    merged = tuple(sorted((p, d) for p, d in shifts.items() if d))
+    return CachedTags(
+        old.source,
+        old.tags,
+        version,
+        tree.copy(),
+        old._by_name,
+        old._scopes,
+        old._parents,
+        old._starts,
+        current=new,
+        shifts=merged,
+    )
+
+
 def _holds(
     tree: ts.Tree,
     d: Definition,
@@ -193,26 +337,32 @@ def update(
     language: Language, tree: ts.Tree, new: bytes, old: CachedTags, version: int
 ) -> CachedTags | None:
     """Tags of ``new`` from the tags of ``old``, or None when only a full extraction is safe."""
-    change = diff(old.source, new)
+    change = diff(old.now, new)
     if change is None:
-        return CachedTags(new, old.tags, version, old.tree, old._by_name)
+        return replace(old, version=version, current=new) if old.shifts else old
     if old.tree is None:
         return None
     delta = change.delta
-    lines = new.count(b"\n", change.start, change.new_end) - old.source.count(
-        b"\n", change.start, change.old_end
-    )
     edited = old.tree.copy()
     edited.edit(
         start_byte=change.start,
         old_end_byte=change.old_end,
         new_end_byte=change.new_end,
-        start_point=_point(old.source, change.start),
-        old_end_point=_point(old.source, change.old_end),
-        new_end_point=_point(new, change.new_end),
+        start_point=_point(old.tree, old.now, change.start),
+        old_end_point=_point(old.tree, old.now, change.old_end),
+        new_end_point=_point(tree, new, change.new_end),
+    )
+    changed = edited.changed_ranges(tree)
+    if not changed:
+        quick = _same_structure(old, new, change, tree, version)
+        if quick is not None:
+            return quick
+    old = old.materialize()
+    lines = new.count(b"\n", change.start, change.new_end) - old.source.count(
+        b"\n", change.start, change.old_end
     )
     lo, hi = change.start, change.new_end
-    for r in edited.changed_ranges(tree):
+    for r in changed:
         lo, hi = min(lo, r.start_byte), max(hi, r.end_byte)
     lo, hi = _node_region(tree, lo, hi)
 
@@ -284,8 +434,13 @@ def update(
     return CachedTags(new, tags, version, tree.copy())
 
 
-def _point(source: bytes, offset: int) -> tuple[int, int]:
-    row = source.count(b"\n", 0, offset)
+def _point(tree: ts.Tree, source: bytes, offset: int) -> tuple[int, int]:
+    """Row and column of ``offset``, counting lines from the nearest node (not the file start)."""
+    node = tree.root_node.descendant_for_byte_range(offset, offset)
+    base, row = (node.start_byte, node.start_point[0]) if node is not None else (0, 0)
+    if base > offset:
+        base, row = 0, 0
+    row += source.count(b"\n", base, offset)
     return row, offset - (source.rfind(b"\n", 0, offset) + 1)
 
 
@@ -324,7 +479,7 @@ class TagCache:
                 self._entries.move_to_end(uri)
         if language is None or tree is None:
             return CachedTags(source, FileTags(), version)
-        if old is not None and old.source is source:
+        if old is not None and old.now is source:
             self.last_mode = "hit"
             return old
         fresh: CachedTags | None = None

@@ -138,12 +138,14 @@ def extract(
     *,
     definitions_only: bool = False,
     within: tuple[int, int] | None = None,
+    node: ts.Node | None = None,
 ) -> FileTags:
     """All tags of ``tree`` (or of the nodes meeting ``byte_range``), in file order; with
     ``definitions_only``, the definitions alone (no references, no imports); with ``within``,
     only the matches whose captures all lie inside that range (patterns anchored high in the
     tree, such as module-level constants, otherwise match all over the file for every small
-    ``byte_range``, and building those matches is most of the cost)."""
+    ``byte_range``, and building those matches is most of the cost); with ``node``, matches
+    start from that node instead of the root."""
     tags = FileTags()
     query = definitions_query(language) if definitions_only else language.query("tags")
     if query is None:
@@ -156,7 +158,7 @@ def extract(
     # A definition several patterns match is kept once, with the most the matches told of it.
     seen_defs: dict[tuple[int, int, str], int] = {}
     seen_imports: set[tuple[int, int]] = set()
-    for _, captures in cursor.matches(tree.root_node):
+    for _, captures in cursor.matches(node if node is not None else tree.root_node):
         names = captures.get("name", [])
         for capture, nodes in captures.items():
             if capture.startswith(DEFINITION) and names:
