@@ -173,3 +173,42 @@ def test_context_on_a_line_outside_the_file_is_a_clear_error(tmp_path: Path) -> 
     )
     assert result.returncode == 2
     assert "outside the file" in result.stderr
+
+
+def test_context_of_an_excluded_file_says_so_and_prints_nothing_from_it(tmp_path: Path) -> None:
+    project, _ = _project(tmp_path)
+    secret = project / ".env"
+    secret.write_text("DATABASE_URL=postgres://admin:hunter2@db/prod\nAPI=\n", "utf-8")
+    result = run(
+        "context",
+        str(secret),
+        "--line",
+        "1",
+        "--character",
+        "4",
+        "--json",
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+    )
+    assert result.returncode == 5
+    assert "excluded" in result.stderr
+    assert "hunter2" not in result.stdout + result.stderr
+    assert result.stdout == ""
+
+
+def test_context_shows_secrets_redacted_as_they_would_be_sent(tmp_path: Path) -> None:
+    project, main = _project(tmp_path)
+    key = "sk-ant-api03-" + "Q" * 93 + "AA"
+    main.write_text(main.read_text("utf-8") + f'TOKEN = "{key}"\n', "utf-8")
+    last = main.read_text("utf-8").count("\n") - 1
+    result = run(
+        "context",
+        str(main),
+        "--line",
+        str(last),
+        "--character",
+        "0",
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert key not in result.stdout
+    assert "[REDACTED:" in result.stdout

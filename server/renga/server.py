@@ -23,6 +23,7 @@ from pygls.protocol.language_server import _prepare_command_arguments, lsp_metho
 from renga import __version__
 from renga.config import from_env, merge
 from renga.context import workspace as workspace_index
+from renga.context.assemble import forget_document
 from renga.context.types import ContextSources
 from renga.cost import BudgetExceeded, CostGate
 from renga.lifecycle import LifecycleProtocol
@@ -124,8 +125,12 @@ class RengaServer(LanguageServer):
         return value if value in ("utf-8", "utf-32") else "utf-16"  # type: ignore[return-value]
 
     def context_sources(self) -> ContextSources:
+        roots = self.privacy.roots
         return ContextSources(
-            documents=self.documents, index=self.index, excluded=self.privacy.excluded
+            documents=self.documents,
+            index=self.index,
+            excluded=self.privacy.excluded,
+            root=str(roots[0]) if roots else None,
         )
 
     @property
@@ -373,6 +378,7 @@ def did_close(ls: RengaServer, params: types.DidCloseTextDocumentParams) -> None
     ls.documents.pop(params.text_document.uri, None)
     workspace_index.closed(ls, params.text_document.uri)
     ls.completer.closed(params.text_document.uri)
+    forget_document(params.text_document.uri)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)

@@ -183,3 +183,9 @@ def _freeze(cursor: Cursor, plan: Plan, report: Report) -> Frozen:
         return run_sources(probe, ["imports"], report).get("imports", [])
 
     return freeze(doc.source, doc.tree, cursor.offset, plan, doc.shown, imports)
+
+
+def forget_document(uri: str) -> None:
+    """Drop what the context engine keeps for a closed document."""
+    TAGS.forget(uri)
+    STABLE.forget(uri)

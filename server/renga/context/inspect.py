@@ -8,7 +8,6 @@ API body for the configured fast model, with no key and no network.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from renga.context.budget import estimate_request
 from renga.context.types import ContextSources, CursorContext, estimate_tokens
 from renga.model.catalog import accepts_prefill, provider_model_id
 from renga.model.request import ModelRequest
+from renga.privacy import Privacy, redact_body
 
 
 def find_root(path: Path) -> Path:
@@ -27,23 +27,6 @@ def find_root(path: Path) -> Path:
         if (folder / ".git").exists():
             return folder
     return path.parent
-
-
-def excluded_by(settings: Settings, root: Path) -> Any:
-    """The privacy exclusions as a predicate on absolute paths (``privacy.exclude`` globs,
-    matched like ``.gitignore`` lines relative to the root)."""
-    import pathspec
-
-    spec = pathspec.GitIgnoreSpec.from_lines(settings.privacy.exclude)
-
-    def excluded(path: str) -> bool:
-        try:
-            rel = os.path.relpath(path, root)
-        except ValueError:
-            return False
-        return not rel.startswith("..") and spec.match_file(rel)
-
-    return excluded
 
 
 def request_body(settings: Settings, request: ModelRequest) -> dict[str, Any]:
@@ -86,7 +69,17 @@ def run(file: str, line: int, character: int, as_json: bool, root_arg: str | Non
         print(f"renga: cannot read {path}: {exc}", file=sys.stderr)
         return 2
     root = Path(root_arg).resolve() if root_arg else find_root(path)
-    excluded = excluded_by(settings, root)
+    privacy = Privacy([str(root)], settings)
+    excluded = privacy.excluded
+    if excluded(str(path)):
+        # Nothing from an excluded file is ever sent, so nothing from it is shown either.
+        print(
+            f"renga: {path} is excluded by the privacy settings (default exclusions, .gitignore, "
+            ".rengaignore or privacy.exclude): no completion is requested there and it never "
+            "contributes context.",
+            file=sys.stderr,
+        )
+        return 5
     index = WorkspaceIndex(
         [str(root)], excluded=excluded, max_file_bytes=settings.context.max_file_bytes
     )
@@ -107,6 +100,9 @@ def run(file: str, line: int, character: int, as_json: bool, root_arg: str | Non
         ctx = assemble.build_context(doc, offset, settings, sources, str(path))
         request = completion_request(ctx, max_tokens=settings.completion.max_tokens)
         body = request_body(settings, request)
+        if settings.privacy.redact_secrets:
+            # What is printed is what would leave the machine: secrets redacted.
+            redact_body(body)
     finally:
         index.close()
     if as_json:
