@@ -196,7 +196,7 @@ def test_context_of_an_excluded_file_says_so_and_prints_nothing_from_it(tmp_path
 
 
 def test_context_shows_secrets_redacted_as_they_would_be_sent(tmp_path: Path) -> None:
-    project, main = _project(tmp_path)
+    _, main = _project(tmp_path)
     key = "sk-ant-api03-" + "Q" * 93 + "AA"
     main.write_text(main.read_text("utf-8") + f'TOKEN = "{key}"\n', "utf-8")
     last = main.read_text("utf-8").count("\n") - 1
