@@ -11,6 +11,7 @@ from __future__ import annotations
 import tree_sitter as ts
 
 from renga.context.types import CursorContext
+from renga.syntax.document import MAX_LINE_BYTES
 
 CHARS_PER_TOKEN = 3.5
 # How many lines past the limit a cut may move to land on a paragraph boundary.
@@ -39,14 +40,16 @@ def cut_start(source: bytes, tree: ts.Tree | None, limit: int, cursor: int) -> i
     ``limit..cursor``, outside any token, after a blank line when one is near."""
     if limit <= 0:
         return 0
+    # A minified line longer than the budget is cut inside, at a character: never sent whole.
+    earliest = _char_start(source, limit) if _minified(source, cursor) else 0
     pos = source.find(b"\n", limit - 1, cursor)
-    pos = pos + 1 if pos != -1 else _line_start(source, cursor)
+    pos = pos + 1 if pos != -1 else max(_line_start(source, cursor), earliest)
     for _ in range(4):
         token = _inside_token(tree, pos)
         if token is None:
             break
         nl = source.find(b"\n", token[1], cursor)
-        pos = nl + 1 if nl != -1 else _line_start(source, cursor)
+        pos = nl + 1 if nl != -1 else max(_line_start(source, cursor), earliest)
     first = pos
     candidate = pos
     for _ in range(LOOKAHEAD_LINES):
@@ -70,11 +73,14 @@ def cut_end(source: bytes, tree: ts.Tree | None, limit: int, cursor: int) -> int
     ``cursor..limit``, outside any token, before a blank line when one is near."""
     if limit >= len(source):
         return len(source)
+    minified = _minified(source, cursor)
+    latest = max(cursor, _char_start(source, limit, back=True)) if minified else len(source)
     nl = source.rfind(b"\n", cursor, limit)
     if nl == -1:
-        # Not even the cursor's line fits: end at the cursor's line end anyway (never mid-line).
+        # Not even the cursor's line fits: end at the cursor's line end anyway (never mid-line),
+        # unless the line is minified and longer than any written by hand.
         nl = source.find(b"\n", cursor)
-        return len(source) if nl == -1 else nl + 1
+        return min(len(source) if nl == -1 else nl + 1, latest)
     pos = nl + 1
     for _ in range(4):
         token = _inside_token(tree, pos)
@@ -83,7 +89,7 @@ def cut_end(source: bytes, tree: ts.Tree | None, limit: int, cursor: int) -> int
         pos = _line_start(source, token[0])
         if pos <= cursor:
             nl = source.find(b"\n", cursor)
-            return len(source) if nl == -1 else nl + 1
+            return min(len(source) if nl == -1 else nl + 1, latest)
     candidate = pos
     for _ in range(LOOKAHEAD_LINES):
         if candidate <= cursor or candidate >= len(source):
@@ -96,6 +102,20 @@ def cut_end(source: bytes, tree: ts.Tree | None, limit: int, cursor: int) -> int
 
 def _line_start(source: bytes, pos: int) -> int:
     return source.rfind(b"\n", 0, pos) + 1
+
+
+def _minified(source: bytes, pos: int) -> bool:
+    """The line at ``pos`` is longer than any written by hand (minified or generated code)."""
+    end = source.find(b"\n", pos)
+    return (len(source) if end == -1 else end) - _line_start(source, pos) > MAX_LINE_BYTES
+
+
+def _char_start(source: bytes, pos: int, *, back: bool = False) -> int:
+    """``pos`` moved off UTF-8 continuation bytes (forward, or ``back``) to a character start."""
+    step = -1 if back else 1
+    while 0 < pos < len(source) and (source[pos] & 0xC0) == 0x80:
+        pos += step
+    return pos
 
 
 def window(
