@@ -169,6 +169,14 @@ async def run_server(workspace: Path, cache: Path, probe: bool) -> dict[str, Any
             await asyncio.sleep(0.05)
     await asyncio.wait_for(ended.wait(), timeout=900)
     seconds = time.perf_counter() - began
+    # The same probe with the index idle: what the shared machine's load alone costs.
+    idle_trips: list[float] = []
+    if probe:
+        for _ in range(100):
+            sent = time.perf_counter()
+            await client.protocol.send_request_async("renga/documentState", {"uri": "file:///none"})
+            idle_trips.append((time.perf_counter() - sent) * 1000)
+            await asyncio.sleep(0.05)
     result = {
         "seconds": seconds,
         # The build's own time, as the server measured it on its worker thread.
@@ -179,6 +187,7 @@ async def run_server(workspace: Path, cache: Path, probe: bool) -> dict[str, Any
         "hwm_mb": vm_hwm_mb(pid),
         "message": end_message[0] if end_message else "",
         "round_trips": round_trips,
+        "idle_trips": idle_trips,
     }
     symbols = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query="OrderedDict"))
     result["symbols"] = len(symbols or [])
@@ -209,9 +218,14 @@ async def main() -> None:
         load_before = os.getloadavg()[0]
         cold = await run_server(workspace, cache, probe=True)
         warm = await run_server(workspace, cache, probe=False)
+        # The same server on an empty folder: what the index adds to its memory.
+        empty = Path(tmp) / "empty"
+        (empty / "notes").mkdir(parents=True)
+        baseline = await run_server(empty, Path(tmp) / "cache-empty", probe=False)
         load_after = os.getloadavg()[0]
 
     trips = cold["round_trips"]
+    idle = cold["idle_trips"]
     rows = [
         (
             "cold build: scan, parse and store (wall, server-side)",
@@ -229,11 +243,19 @@ async def main() -> None:
         ("warm restart: server CPU time", f"{warm['cpu']:.2f} s", ""),
         ("peak memory, cold (VmHWM)", f"{cold['hwm_mb']:.0f} MB", "<= 300 MB"),
         ("peak memory, warm (VmHWM)", f"{warm['hwm_mb']:.0f} MB", "<= 300 MB"),
+        ("peak memory, same server on an empty folder (VmHWM)", f"{baseline['hwm_mb']:.0f} MB", ""),
         (
             "request round trip during the build: median / p99 / max",
             f"{statistics.median(trips) if trips else float('nan'):.1f} / "
             f"{percentile(trips, 99):.1f} / {max(trips, default=float('nan')):.1f} ms "
             f"({len(trips)} requests)",
+            "",
+        ),
+        (
+            "the same round trip after the build: median / p99 / max",
+            f"{statistics.median(idle) if idle else float('nan'):.1f} / "
+            f"{percentile(idle, 99):.1f} / {max(idle, default=float('nan')):.1f} ms "
+            f"({len(idle)} requests)",
             "",
         ),
     ]

@@ -68,8 +68,8 @@ SUMMARY_MAX_LINES = 16
 SUMMARY_MAX_CHARS = 1200
 # Parsing and matching hold the GIL; feeding the parser in chunks and matching a big file in
 # slices lets the event loop run in between, so indexing never stalls a completion.
-PARSE_CHUNK = 16 * 1024
-MATCH_SLICE = 64 * 1024
+PARSE_CHUNK = 4 * 1024
+MATCH_SLICE = 16 * 1024
 # How many parsed files go to SQLite in one transaction.
 BATCH = 200
 # Kinds shown before the others when a name has several definitions.
