@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -267,6 +268,17 @@ def test_update_remove_and_open_document_text(ws: Path, tmp_path: Path) -> None:
     new.unlink()
     assert not index.update(new)
     assert not index.lookup("Fresh")
+
+    # A folder event (created, or moved in): its source files are read, ignore rules apply.
+    write(
+        ws, {"moved/a.py": "def moved_a(): pass\n", "moved/node_modules/x.js": "function nm() {}\n"}
+    )
+    assert index.update(ws / "moved")
+    assert index.lookup("moved_a") and not index.lookup("nm")
+    # A folder deleted: everything under it goes.
+    shutil.rmtree(ws / "moved")
+    index.remove(ws / "moved")
+    assert not index.lookup("moved_a")
     index.remove(ws / "go" / "store.go")
     assert not index.lookup("Get")
     assert str(ws / "go" / "store.go") not in index.files()

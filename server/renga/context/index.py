@@ -338,6 +338,8 @@ class WorkspaceIndex:
             entries = self._read(path, found[path])
             if entries is None:
                 stats.skipped += 1
+                if path in stored:
+                    self._forget([path])
             else:
                 self._install(path, entries)
                 batch.append((path, found[path], entries))
@@ -370,6 +372,14 @@ class WorkspaceIndex:
         """Re-read one file from disk (saved, created or changed outside the editor); a file
         that is gone or no longer a source file is removed. True when it is indexed."""
         real = os.path.abspath(os.fspath(path))
+        if os.path.isdir(real):
+            # A folder created, moved in or changed: what it holds (ignore rules apply per file).
+            found = False
+            for folder, dirs, names in os.walk(real):
+                dirs[:] = [d for d in dirs if not _skipped_dir(os.path.join(folder, d), d)]
+                for name in names:
+                    found = self.update(os.path.join(folder, name)) or found
+            return found
         key = self._source_key(real)
         entries = self._read(real, key) if key is not None else None
         if key is None or entries is None:
@@ -389,7 +399,12 @@ class WorkspaceIndex:
         data = source.encode("utf-8", errors="surrogatepass")
         if len(data) > self.max_file_bytes:
             return False
-        self._install(real, self._entries(real, language, data))
+        try:
+            entries = self._entries(real, language, data)
+        except Exception:  # a grammar or query fault must not take the worker down
+            log.warning("index: failed on %s", real, exc_info=True)
+            return False
+        self._install(real, entries)
         return True
 
     def remove(self, path: str | os.PathLike[str]) -> None:
