@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -116,6 +117,30 @@ def test_lookup_gives_signature_and_doc_of_definitions_in_every_language(
     names = [d.name for d in index.definitions_in(str(ws / "geometry.py"))]
     assert names == ["Circle", "area", "unit_circle"]
     index.close()
+
+
+def test_a_big_build_parses_in_a_separate_process_with_the_same_result(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = tmp_path / "ws"
+    files: dict[str, str | bytes] = {
+        f"m{i:02}.py": f'def f{i:02}() -> int:\n    """Number {i}."""\n    return {i}\n'
+        for i in range(30)
+    }
+    files["bad.py"] = b"\xff\xfe not text"
+    write(root, files)
+    here = index_for(root, tmp_path / "here", process_threshold=10_000)
+    there = index_for(root, tmp_path / "there", process_threshold=1)
+    with caplog.at_level("INFO", logger="renga.context.index"):
+        assert there.build().parsed == 30
+    assert here.build().parsed == 30
+    assert "bad.py: not UTF-8" in caplog.text
+    for i in range(30):
+        assert there.lookup(f"f{i:02}") == here.lookup(f"f{i:02}")
+    assert there.lookup("f07")[0].summary.endswith('"""Number 7."""')
+    assert there.parser_pid is None  # the process is gone once the build is done
+    here.close()
+    there.close()
 
 
 def test_types_and_functions_come_before_fields_and_variables(tmp_path: Path) -> None:
@@ -267,6 +292,17 @@ def test_update_remove_and_open_document_text(ws: Path, tmp_path: Path) -> None:
     new.unlink()
     assert not index.update(new)
     assert not index.lookup("Fresh")
+
+    # A folder event (created, or moved in): its source files are read, ignore rules apply.
+    write(
+        ws, {"moved/a.py": "def moved_a(): pass\n", "moved/node_modules/x.js": "function nm() {}\n"}
+    )
+    assert index.update(ws / "moved")
+    assert index.lookup("moved_a") and not index.lookup("nm")
+    # A folder deleted: everything under it goes.
+    shutil.rmtree(ws / "moved")
+    index.remove(ws / "moved")
+    assert not index.lookup("moved_a")
     index.remove(ws / "go" / "store.go")
     assert not index.lookup("Get")
     assert str(ws / "go" / "store.go") not in index.files()

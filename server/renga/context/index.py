@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import logging
 import marshal
+import multiprocessing
 import os
 import queue
 import sqlite3
@@ -68,10 +69,14 @@ SUMMARY_MAX_LINES = 16
 SUMMARY_MAX_CHARS = 1200
 # Parsing and matching hold the GIL; feeding the parser in chunks and matching a big file in
 # slices lets the event loop run in between, so indexing never stalls a completion.
-PARSE_CHUNK = 16 * 1024
-MATCH_SLICE = 64 * 1024
+PARSE_CHUNK = 4 * 1024
+MATCH_SLICE = 16 * 1024
 # How many parsed files go to SQLite in one transaction.
 BATCH = 200
+# From this many files to parse, a separate process parses them: both cores work, and the event
+# loop never competes with the parser for the GIL. Fewer are parsed on the worker thread.
+PROCESS_THRESHOLD = 200
+CHILD_BATCH = 20
 # Kinds shown before the others when a name has several definitions.
 _KIND_RANK = {"class": 0, "struct": 0, "interface": 0, "type": 1, "enum": 1, "function": 2}
 
@@ -158,6 +163,68 @@ def definitions_of(language: Language, source: bytes) -> list[Definition]:
     return sorted(found.values(), key=lambda d: (d.start, -d.end))
 
 
+def entries_of(path: str, language: Language, data: bytes) -> list[_Entry]:
+    path = sys.intern(path)
+    return [
+        (path, sys.intern(d.name), sys.intern(d.kind), d.line, _summary(data, d))
+        for d in definitions_of(language, data)
+    ]
+
+
+def read_entries(
+    path: str, language: Language | None, max_file_bytes: int
+) -> tuple[list[_Entry] | None, str]:
+    """The entries of one file from disk, or None and why it is skipped."""
+    if language is None:
+        return None, "no grammar"
+    try:
+        with open(path, "rb") as f:
+            data = f.read(max_file_bytes + 1)
+    except OSError as exc:
+        return None, str(exc)
+    if len(data) > max_file_bytes:
+        return None, f"over {max_file_bytes} bytes"
+    if b"\0" in data[:8192]:
+        return None, "binary"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, "not UTF-8"
+    try:
+        return entries_of(path, language, data), ""
+    except Exception as exc:  # a grammar or query fault must not end the build
+        log.warning("index: failed on %s", path, exc_info=True)
+        return None, f"failed: {exc}"
+
+
+# A batch of parsed files, as the parsing process sends them: (path, key, entries, why skipped).
+_Parsed = list[tuple[str, tuple[int, int], list[_Entry] | None, str]]
+
+
+def _parse_in_child(
+    todo: list[tuple[str, tuple[int, int]]],
+    max_file_bytes: int,
+    out: Any,
+    stop: Any,
+    parent: int,
+) -> None:
+    """The parsing process: reads and parses ``todo``, sends batches to ``out``, ends with None.
+    It writes nothing to stdout (the parent's stdout may be the LSP stream)."""
+    languages = registry()
+    batch: _Parsed = []
+    for path, key in todo:
+        if stop.is_set() or os.getppid() != parent:
+            break
+        name = languages.name_for(None, path)
+        entries, reason = read_entries(path, languages.get(name) if name else None, max_file_bytes)
+        batch.append((path, key, entries, reason))
+        if len(batch) >= CHILD_BATCH:
+            out.put(batch)
+            batch = []
+    out.put(batch)
+    out.put(None)
+
+
 class _Ignores:
     """The ``.gitignore`` files met on the way down, each applying to its own folder."""
 
@@ -207,12 +274,16 @@ class WorkspaceIndex:
         cache_file: str | os.PathLike[str] | None = None,
         max_file_bytes: int = 2_000_000,
         languages: Registry | None = None,
+        process_threshold: int = PROCESS_THRESHOLD,
     ) -> None:
         # Paths are kept as the client names them (absolute, normalised, symlinks not resolved),
         # so a path from a URI finds its entries.
         self.roots = [os.path.abspath(os.fspath(r)) for r in roots]
         self.excluded = excluded
         self.max_file_bytes = max_file_bytes
+        self.process_threshold = process_threshold
+        # The process parsing a big build, while it runs (benchmarks read its memory).
+        self.parser_pid: int | None = None
         self._languages = languages or registry()
         self.cache_file = Path(cache_file) if cache_file else default_cache_file(self.roots)
         self._lock = threading.Lock()
@@ -332,12 +403,16 @@ class WorkspaceIndex:
         todo = sorted(p for p in found if p not in fresh)
         batch: list[tuple[str, tuple[int, int], list[_Entry]]] = []
         last_report = time.monotonic()
-        for i, path in enumerate(todo, 1):
-            if self._closing.is_set() or (cancelled is not None and cancelled()):
-                break
-            entries = self._read(path, found[path])
+
+        def stop() -> bool:
+            return self._closing.is_set() or (cancelled is not None and cancelled())
+
+        def take(path: str, entries: list[_Entry] | None) -> None:
+            nonlocal batch, last_report
             if entries is None:
                 stats.skipped += 1
+                if path in stored:
+                    self._forget([path])
             else:
                 self._install(path, entries)
                 batch.append((path, found[path], entries))
@@ -347,7 +422,24 @@ class WorkspaceIndex:
                 batch = []
             if time.monotonic() - last_report > 0.5:
                 last_report = time.monotonic()
-                report(Progress(stats.reused + i, len(found), f"{stats.reused + i}/{len(found)}"))
+                done = stats.reused + stats.parsed + stats.skipped
+                report(Progress(done, len(found), f"{done}/{len(found)}"))
+
+        taken: set[str] = set()
+        if len(todo) >= self.process_threshold:
+            for path, _key, entries, reason in self._parse_elsewhere(
+                [(p, found[p]) for p in todo], stop
+            ):
+                if reason:
+                    log.info("index: skipped %s: %s", path, reason)
+                take(path, entries)
+                taken.add(path)
+        for path in todo:
+            if path in taken:
+                continue
+            if stop():
+                break
+            take(path, self._read(path, found[path]))
         self._store(batch)
         stats.definitions = len(self)
         stats.seconds = time.monotonic() - began
@@ -370,6 +462,14 @@ class WorkspaceIndex:
         """Re-read one file from disk (saved, created or changed outside the editor); a file
         that is gone or no longer a source file is removed. True when it is indexed."""
         real = os.path.abspath(os.fspath(path))
+        if os.path.isdir(real):
+            # A folder created, moved in or changed: what it holds (ignore rules apply per file).
+            found = False
+            for folder, dirs, names in os.walk(real):
+                dirs[:] = [d for d in dirs if not _skipped_dir(os.path.join(folder, d), d)]
+                for name in names:
+                    found = self.update(os.path.join(folder, name)) or found
+            return found
         key = self._source_key(real)
         entries = self._read(real, key) if key is not None else None
         if key is None or entries is None:
@@ -389,7 +489,12 @@ class WorkspaceIndex:
         data = source.encode("utf-8", errors="surrogatepass")
         if len(data) > self.max_file_bytes:
             return False
-        self._install(real, self._entries(real, language, data))
+        try:
+            entries = self._entries(real, language, data)
+        except Exception:  # a grammar or query fault must not take the worker down
+            log.warning("index: failed on %s", real, exc_info=True)
+            return False
+        self._install(real, entries)
         return True
 
     def remove(self, path: str | os.PathLike[str]) -> None:
@@ -398,6 +503,46 @@ class WorkspaceIndex:
         with self._lock:
             paths = [p for p in self._by_path if _inside(p, gone)]
         self._forget(paths or [gone])
+
+    def _parse_elsewhere(
+        self, todo: list[tuple[str, tuple[int, int]]], stop: Callable[[], bool]
+    ) -> Iterator[tuple[str, tuple[int, int], list[_Entry] | None, str]]:
+        """Parse ``todo`` in a separate process, yielding files as they come. What it does not
+        deliver (it failed to start, or died) the caller parses itself."""
+        context = multiprocessing.get_context("spawn")  # fork is unsafe with threads running
+        try:
+            out = context.Queue(maxsize=16)
+            halt = context.Event()
+            process = context.Process(
+                target=_parse_in_child,
+                args=(todo, self.max_file_bytes, out, halt, os.getpid()),
+                name="renga-index-parser",
+                daemon=True,
+            )
+            process.start()
+        except (OSError, ValueError, RuntimeError) as exc:
+            log.warning("index: no parsing process (%s), parsing on a thread", exc)
+            return
+        self.parser_pid = process.pid
+        try:
+            while not stop():
+                try:
+                    parsed: _Parsed | None = out.get(timeout=0.5)
+                except queue.Empty:
+                    if not process.is_alive():
+                        log.warning("index: the parsing process ended early, parsing the rest here")
+                        break
+                    continue
+                if parsed is None:
+                    break
+                yield from parsed
+        finally:
+            halt.set()
+            process.join(timeout=2)
+            if process.is_alive():
+                process.terminate()
+                process.join(timeout=2)
+            self.parser_pid = None
 
     # -- scanning ------------------------------------------------------------------------
 
@@ -483,38 +628,13 @@ class WorkspaceIndex:
 
     def _read(self, path: str, key: tuple[int, int]) -> list[_Entry] | None:
         """The entries of one file from disk, or None (with a log line) when it is skipped."""
-        language = self._language_of(path)
-        if language is None:
-            return None
-        try:
-            with open(path, "rb") as f:
-                data = f.read(self.max_file_bytes + 1)
-        except OSError as exc:
-            log.info("index: skipped %s: %s", path, exc)
-            return None
-        if len(data) > self.max_file_bytes:
-            log.info("index: skipped %s: over %d bytes", path, self.max_file_bytes)
-            return None
-        if b"\0" in data[:8192]:
-            log.info("index: skipped %s: binary", path)
-            return None
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            log.info("index: skipped %s: not UTF-8", path)
-            return None
-        try:
-            return self._entries(path, language, data)
-        except Exception:  # a grammar or query fault must not end the build
-            log.warning("index: failed on %s", path, exc_info=True)
-            return None
+        entries, reason = read_entries(path, self._language_of(path), self.max_file_bytes)
+        if reason:
+            log.info("index: skipped %s: %s", path, reason)
+        return entries
 
     def _entries(self, path: str, language: Language, data: bytes) -> list[_Entry]:
-        path = sys.intern(path)
-        return [
-            (path, sys.intern(d.name), sys.intern(d.kind), d.line, _summary(data, d))
-            for d in definitions_of(language, data)
-        ]
+        return entries_of(path, language, data)
 
     # -- memory --------------------------------------------------------------------------
 
