@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import importlib
 import inspect
 import json
 import logging
@@ -294,6 +295,9 @@ async def initialized(ls: RengaServer, params: types.InitializedParams) -> None:
         )
     await pull_configuration(ls)
     await workspace_index.start(ls, excluded=ls.privacy.excluded)
+    # The SDK takes most of a second to import (many seconds on a busy machine): import it in a
+    # thread so the event loop keeps answering the editor meanwhile.
+    await asyncio.to_thread(importlib.import_module, "renga.model.client")
     problem = ls.model.problem()
     if problem:
         ls.tell_once(
