@@ -16,6 +16,7 @@ import tree_sitter as ts
 from renga.syntax.document import Document
 from renga.syntax.languages import Language
 from renga.syntax.tags import DEFINITION
+from renga.syntax.tags import header_end as definition_header_end
 
 
 @dataclass(frozen=True)
@@ -83,19 +84,6 @@ def _top_after(root: ts.Node, offset: int) -> ts.Node | None:
     return root.first_child_for_byte(max(offset, 0))
 
 
-def _header_end(node: ts.Node, body: ts.Node) -> int:
-    """Where a definition's header stops: at the last token before its body that is not a
-    comment (as ``syntax.tags`` reads it)."""
-    before = body.prev_sibling
-    while before is not None and before.is_extra:
-        before = before.prev_sibling
-    return (
-        before.end_byte
-        if before is not None and before.end_byte > node.start_byte
-        else body.start_byte
-    )
-
-
 def _scopes(language: Language, tree: ts.Tree, lo: int, hi: int) -> list[tuple[int, int, int, int]]:
     """(start, header end, body start, body end) of the definitions with a body in [lo, hi),
     from the ``@definition.*`` and ``@body`` captures of the language's tags query."""
@@ -111,7 +99,12 @@ def _scopes(language: Language, tree: ts.Tree, lo: int, hi: int) -> list[tuple[i
             if bodies and heads:
                 head, body = heads[0], bodies[0]
                 found.append(
-                    (head.start_byte, _header_end(head, body), body.start_byte, body.end_byte)
+                    (
+                        head.start_byte,
+                        definition_header_end(head, body),
+                        body.start_byte,
+                        body.end_byte,
+                    )
                 )
         node = node.next_sibling
     found.sort()

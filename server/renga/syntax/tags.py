@@ -72,7 +72,7 @@ def _text(source: bytes, node: ts.Node) -> str:
     return source[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
 
 
-def _header_end(node: ts.Node, body: ts.Node | None) -> int:
+def header_end(node: ts.Node, body: ts.Node | None) -> int:
     """Where the header stops: at the last token before the body that is not a comment (extras
     such as comments may sit between a header and its body)."""
     if body is None:
@@ -170,7 +170,7 @@ def extract(
                     name=key[2],
                     start=node.start_byte,
                     end=node.end_byte,
-                    header_end=_header_end(node, body),
+                    header_end=header_end(node, body),
                     body=(body.start_byte, body.end_byte) if body is not None else None,
                     doc=_doc_span(source, captures.get("doc", []), node),
                     line=node.start_point[0],
