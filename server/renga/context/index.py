@@ -111,7 +111,7 @@ def fingerprint() -> str:
     """What stored tags depend on: renga's version and every grammar's queries."""
     # marshal's format is the interpreter's: a new Python starts the cache again.
     digest = hashlib.sha256(f"{SCHEMA}:{__version__}:{sys.version_info[:2]}".encode())
-    for scm in sorted(grammars_dir().glob("*/*.scm")):
+    for scm in sorted([*grammars_dir().glob("*/*.scm"), *grammars_dir().glob("*/language.toml")]):
         digest.update(scm.parent.name.encode())
         digest.update(scm.read_bytes())
     return digest.hexdigest()[:16]

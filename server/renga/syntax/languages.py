@@ -40,6 +40,9 @@ class LanguageSpec:
     extensions: tuple[str, ...]
     line_comment: str
     folder: Path
+    # Languages whose queries come first in this one's (a dialect such as TSX adds to TypeScript's
+    # patterns rather than copying them; tree-sitter queries cannot include each other).
+    inherits: tuple[str, ...] = ()
 
 
 @dataclass
@@ -59,14 +62,22 @@ class Language:
         # Parsers are cheap but not thread-safe: one per document, never shared.
         return ts.Parser(self.ts_language)
 
+    def query_source(self, kind: str) -> str | None:
+        """The text of the ``<kind>.scm`` query: the inherited languages' files, then this
+        language's own; None when none of them has one."""
+        parts = []
+        for name in (*self.spec.inherits, self.spec.name):
+            path = self.spec.folder.parent / name / f"{kind}.scm"
+            if path.is_file():
+                parts.append(path.read_text("utf-8"))
+        return "\n".join(parts) if parts else None
+
     def query(self, kind: str) -> ts.Query | None:
         """The compiled ``<kind>.scm`` query, or None when the language has none."""
         with self._lock:
             if kind not in self._queries:
-                path = self.spec.folder / f"{kind}.scm"
-                self._queries[kind] = (
-                    ts.Query(self.ts_language, path.read_text("utf-8")) if path.is_file() else None
-                )
+                text = self.query_source(kind)
+                self._queries[kind] = ts.Query(self.ts_language, text) if text else None
             return self._queries[kind]
 
 
@@ -80,6 +91,7 @@ def _read_spec(folder: Path) -> LanguageSpec:
         extensions=tuple(data.get("extensions", [])),
         line_comment=str(data.get("line_comment", "")),
         folder=folder,
+        inherits=tuple(data.get("inherits", [])),
     )
 
 

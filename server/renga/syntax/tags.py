@@ -117,10 +117,10 @@ def definitions_query(language: Language) -> ts.Query | None:
     fraction of the matches (references are most of them). Compiled once per language."""
     with _definition_queries_lock:
         if language.name not in _definition_queries:
-            path = language.spec.folder / "tags.scm"
+            source = language.query_source("tags")
             query = None
-            if path.is_file():
-                text = path.read_bytes()
+            if source is not None:
+                text = source.encode("utf-8")
                 query = ts.Query(language.ts_language, text.decode("utf-8"))
                 for i in range(query.pattern_count):
                     pattern = text[query.start_byte_for_pattern(i) : query.end_byte_for_pattern(i)]
