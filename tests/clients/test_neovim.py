@@ -139,8 +139,15 @@ def test_tab_falls_back_to_a_mapping_made_before_setup(
 def test_a_stale_request_is_cancelled_up_to_the_model_stream(
     nvim_factory: Callable[..., Nvim], anthropic_server: AnthropicTestServer, tmp_path: Path
 ) -> None:
-    anthropic_server.default_reply = Reply(text="return a + b")
-    anthropic_server.enqueue(Reply(text="too late", ttft=10.0))
+    # The newer request comes after "re": its answer continues that (the server rejects an
+    # answer that would not parse once spliced in, such as "rereturn a + b").
+    anthropic_server.default_reply = Reply(text="turn a + b")
+    # The first answer begins at once with "aise" (after "r": "raise"), then trickles on. Once the
+    # user types "e" it cannot be what they want: a stream still consistent with the typing may be
+    # kept (the server joins it), this one must be hung up.
+    anthropic_server.enqueue(
+        Reply(text="aise ValueError('too late')", ttft=0.2, tokens_per_second=0.2)
+    )
     nvim = open_ready(nvim_factory, tmp_path)
     nvim.send("Go    r")
     slow = None
@@ -151,15 +158,15 @@ def test_a_stale_request_is_cancelled_up_to_the_model_stream(
             break
         anthropic_server.wait_for_requests(len(anthropic_server.requests) + 1, timeout=10)
     assert slow is not None
+    time.sleep(1.0)  # its first words have reached renga
     # The user types on: the plugin cancels its request, the server its model call.
     nvim.send("e")
-    assert anthropic_server.wait_for_disconnect(slow, timeout=10), (
-        "the model stream was not hung up"
-    )
+    assert anthropic_server.wait_for_disconnect(slow, timeout=4), "the model stream was not hung up"
     assert not slow.completed
     assert nvim.lua('return require("renga.ghost").stats.cancelled') >= 1
     shown = nvim.wait_for('require("renga.ghost").shown()', what="ghost text of the newer request")
     assert "too late" not in shown["lines"][0]
+    assert shown["lines"][0] == "turn a + b"
 
 
 SCREENSHOT_SOURCE = '''import math
