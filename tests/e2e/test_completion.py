@@ -147,6 +147,34 @@ async def test_a_stream_that_fits_the_typing_is_joined_not_restarted(
     assert not recorded.client_disconnected
 
 
+async def test_a_joined_stream_that_turns_out_wrong_is_replaced_not_left_empty(
+    renga: LanguageClient, anthropic_server: AnthropicTestServer, workspace: Path
+) -> None:
+    # The first stream is silent when the user types "e", so the newer request joins it (its
+    # answer may yet start with "e"); its first words, "aise", contradict "re". The user is
+    # still at the cursor: they get a fresh answer, not nothing.
+    anthropic_server.enqueue(
+        Reply(text="aise ValueError()", ttft=1.0, tokens_per_second=2),
+        Reply(text="turn a + b"),
+    )
+    uri = open_document(renga, workspace / "join.py", "def f(a, b):\n    r\n")
+    first = asyncio.ensure_future(
+        renga.text_document_inline_completion_async(inline_params(uri, 1, 5))
+    )
+    await asyncio.to_thread(lambda: wait_until(lambda: anthropic_server.messages_requests()))
+    older = anthropic_server.messages_requests()[0]
+    type_text(renga, uri, 2, 1, 5, "e")
+    second = await asyncio.wait_for(
+        renga.text_document_inline_completion_async(inline_params(uri, 1, 6)), 15
+    )
+    (item,) = items_of(second)
+    assert item.insert_text == "turn a + b"  # asked at "re": the line reads "return a + b"
+    assert item.range is not None and item.range.start == types.Position(1, 6)
+    assert items_of(await asyncio.wait_for(first, 5)) == []
+    assert await asyncio.to_thread(anthropic_server.wait_for_disconnect, older, 2.0)
+    assert len(anthropic_server.messages_requests()) == 2
+
+
 async def test_a_completion_that_breaks_the_syntax_is_not_shown(
     renga: LanguageClient, anthropic_server: AnthropicTestServer, workspace: Path
 ) -> None:

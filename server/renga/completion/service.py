@@ -171,6 +171,7 @@ class CompletionService:
                     flight = other
                 else:
                     self._abort(other, "a newer request")
+        joined = flight is not None
         if flight is not None:
             self.stats.joined_stream += 1
         else:
@@ -183,6 +184,18 @@ class CompletionService:
                     return None
             flight = self._launch(doc, cursor, params.position)
         item_id = await self._wait(flight)
+        if (
+            item_id is None
+            and joined
+            and flight.task is not None
+            and flight.task.cancelled()
+            and self.latest[uri] == ticket
+            and doc.version == version
+        ):
+            # The stream this request joined turned out to contradict the typing and was
+            # aborted: the user is still here, so ask afresh rather than show nothing.
+            flight = self._launch(doc, cursor, params.position)
+            item_id = await self._wait(flight)
         if item_id is None:
             return None
         entry = self.memory.get(item_id)
