@@ -71,9 +71,11 @@ DOC = "def add(a, b):\n    \n"
 
 
 def options(**reliability: Any) -> dict[str, Any]:
+    # Every completion here asks at the same cursor: remembered suggestions (type-through) would
+    # answer from memory and the fault would never be asked for, so they are off in this suite.
     return {
         "renga": {
-            "completion": {"timeoutMs": TIMEOUT_MS},
+            "completion": {"timeoutMs": TIMEOUT_MS, "typeThrough": False},
             "reliability": {"breakerPauseMs": 100, "breakerFailures": 1000, **reliability},
         }
     }
@@ -163,7 +165,9 @@ async def test_a_bad_key_is_said_once_and_causes_no_retry_storm(
 ) -> None:
     anthropic_server.default_reply = Reply(status=401)
     env = server_env(tmp_path, ANTHROPIC_API_KEY="k", ANTHROPIC_BASE_URL=anthropic_server.base_url)
-    client = await start_session(env, "neovim", workspace)  # default breaker settings
+    client = await start_session(  # default breaker settings
+        env, "neovim", workspace, {"renga": {"completion": {"typeThrough": False}}}
+    )
     try:
         uri = open_document(client, workspace / "add.py", DOC)
         for _ in range(10):  # ten keystrokes' worth of completions
@@ -216,7 +220,9 @@ async def test_interactive_completions_are_never_retried(
     anthropic_server: AnthropicTestServer, workspace: Path, tmp_path: Path, fault: str
 ) -> None:
     env = server_env(tmp_path, ANTHROPIC_API_KEY="k", ANTHROPIC_BASE_URL=anthropic_server.base_url)
-    client = await start_session(env, "visual_studio_code", workspace)
+    client = await start_session(
+        env, "visual_studio_code", workspace, {"renga": {"completion": {"typeThrough": False}}}
+    )
     try:
         uri = open_document(client, workspace / "add.py", DOC)
         anthropic_server.enqueue(Reply(text=NORMAL))  # the first call pays for importing the SDK
