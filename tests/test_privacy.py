@@ -386,6 +386,8 @@ def ordinary_sources() -> list[Path]:
 
 # Snippets of ordinary code that talk about secrets without containing any.
 ORDINARY_SNIPPETS = """
+token = f"renga-refactor-{uuid.uuid4().hex[:8]}"
+password: "{{ vault_db_password }}"
 password = os.environ["DB_PASSWORD"]
 token = request.headers.get("Authorization", "").removeprefix("Bearer ")
 api_key: str | None = None

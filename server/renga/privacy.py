@@ -332,7 +332,12 @@ PATTERNS: tuple[SecretPattern, ...] = (
         "assignment",
         _SECRET_NAME + r"(?![a-z0-9])[\"'\]]?"
         r"(?:\s*:\s*[a-z_][\w\[\].]*(?:\s*\|\s*none)?)?"
-        r"\s*(?::=|=>|[:=])\s*[rbfu]?([\"'`])" + _NOT_A_VALUE + r"((?:(?!\1)[^\\\n]|\\.){4,})\1",
+        r"\s*(?::=|=>|[:=])\s*[rbfu]?([\"'`])"
+        + _NOT_A_VALUE
+        # A value with an interpolation in it (f"x-{uuid4()}", "${VAR}", "{{ vault }}") is built
+        # at run time, not a secret written in the code.
+        + r"(?!(?:(?!\1)[^\n])*?\{[^{}\n]*\})"
+        + r"((?:(?!\1)[^\\\n]|\\.){4,})\1",
         2,
     ),
     # .env, .properties, shell: DB_PASSWORD=s3cret9 (unquoted; a digit, so not a plain word)
