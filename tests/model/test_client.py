@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
+import anthropic
 import pytest
 
 from anthropic_server import AnthropicTestServer, Reply
 from renga.config import ModelSettings, ReliabilitySettings, Settings
 from renga.model.breaker import BreakerChange
 from renga.model.catalog import Usage
-from renga.model.client import ModelClient, credentials_problem
+from renga.model.client import ModelClient, TextStream, _dumped, credentials_problem
 from renga.model.errors import Failure, ModelError
 from renga.model.request import ModelRequest
 
@@ -266,3 +267,22 @@ async def test_breaker_opens_on_repeated_stream_failures_and_recovers_after_a_pr
     assert text
     assert [c.state for c in changes] == ["open", "closed"]
     assert changes[0].new_outage and not changes[0].auth
+
+
+async def test_typed_sdk_events_read_like_raw_ones(anthropic_server: AnthropicTestServer) -> None:
+    # Bedrock's stream is decoded by the SDK into typed events (renga reads the others raw):
+    # both must give the same text and usage. The typed events come from the SDK itself here.
+    anthropic_server.enqueue(Reply(text="alpha beta", input_tokens=42))
+    sdk = anthropic.AsyncAnthropic(api_key="sk-test", base_url=anthropic_server.base_url)
+    typed = await sdk.messages.create(
+        model="claude-haiku-4-5",
+        max_tokens=20,
+        messages=[{"role": "user", "content": "hi"}],
+        stream=True,
+    )
+    stream = TextStream(_dumped(typed), "claude-haiku-4-5", "")
+    text = "".join([piece async for piece in stream.text()])
+    await sdk.close()
+    assert text == "alpha beta"
+    assert stream.finished and stream.stop_reason == "end_turn"
+    assert stream.usage.input_tokens == 42 and stream.usage.output_tokens >= 2

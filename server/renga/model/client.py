@@ -7,6 +7,7 @@ server imports this module only after ``initialize`` has been answered.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import random
@@ -107,21 +108,28 @@ class TextStream:
     async def text(self) -> AsyncIterator[str]:
         try:
             async for event in self._raw:
-                kind = event.type
+                kind = event.get("type")
                 if kind == "message_start":
-                    u = event.message.usage
-                    self.usage.input_tokens = u.input_tokens or 0
-                    self.usage.cache_creation_input_tokens = u.cache_creation_input_tokens or 0
-                    self.usage.cache_read_input_tokens = u.cache_read_input_tokens or 0
-                elif kind == "content_block_delta" and event.delta.type == "text_delta":
+                    u = event.get("message", {}).get("usage") or {}
+                    self.usage.input_tokens = u.get("input_tokens") or 0
+                    self.usage.cache_creation_input_tokens = (
+                        u.get("cache_creation_input_tokens") or 0
+                    )
+                    self.usage.cache_read_input_tokens = u.get("cache_read_input_tokens") or 0
+                elif kind == "content_block_delta":
+                    delta = event.get("delta") or {}
+                    if delta.get("type") != "text_delta":
+                        continue
                     if self.first_token_at is None:
                         self.first_token_at = time.monotonic()
-                    self._chars += len(event.delta.text)
-                    yield event.delta.text
+                    piece = str(delta.get("text", ""))
+                    self._chars += len(piece)
+                    yield piece
                 elif kind == "message_delta":
-                    self.stop_reason = event.delta.stop_reason
-                    if event.usage and event.usage.output_tokens is not None:
-                        self.usage.output_tokens = event.usage.output_tokens
+                    self.stop_reason = (event.get("delta") or {}).get("stop_reason")
+                    output = (event.get("usage") or {}).get("output_tokens")
+                    if output is not None:
+                        self.usage.output_tokens = output
                 elif kind == "message_stop":
                     self.finished = True
         except (asyncio.CancelledError, GeneratorExit):
@@ -210,6 +218,36 @@ def credentials_problem(settings: Settings, environ: Mapping[str, str] | None = 
     except ImportError:
         missing.append("the vertex extra: pip install 'renga-lsp[vertex]'")
     return "Vertex AI needs " + " and ".join(missing) if missing else None
+
+
+async def _sse_events(response: Any, model: str | None) -> AsyncIterator[dict[str, Any]]:
+    """The Messages API events of a streamed response, as the SDK's own stream reads them."""
+    async for sse in anthropic.AsyncStream.raw_events(response):
+        if sse.event == "error":
+            raise _error_event(sse.data, model)
+        if sse.event in (None, "ping") or not sse.data:
+            continue
+        yield json.loads(sse.data)
+
+
+async def _dumped(stream: Any) -> AsyncIterator[dict[str, Any]]:
+    async for event in stream:
+        yield event.model_dump()
+
+
+def _error_event(data: str, model: str | None) -> ModelError:
+    """An ``error`` event in a stream that began with HTTP 200 (overloaded midway, say)."""
+    try:
+        body = json.loads(data)
+    except ValueError:
+        body = None
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return ModelError(
+            Failure.STREAM, f"unreadable error from the model: {data[:200]}", model=model
+        )
+    failure = _TYPE_FAILURE.get(str(error.get("type", "")), Failure.SERVER)
+    return ModelError(failure, str(error.get("message") or error.get("type")), model=model)
 
 
 class ModelClient:
@@ -390,6 +428,26 @@ class ModelClient:
                 log.info("%s failed (%s): retry %d in %.1f s", request.feature, error, tries, wait)
                 await asyncio.sleep(wait)
 
+    async def _open_events(
+        self, request: ModelRequest, kwargs: dict[str, Any]
+    ) -> tuple[Callable[[], Awaitable[None]], AsyncIterator[dict[str, Any]]]:
+        """Send a streamed request: a function that closes its HTTP response, and its events as
+        plain JSON objects. renga reads only text deltas and usage; the SDK's typed events (and
+        MessageStream's snapshot of the whole message on every event) cost about 1.5 ms of a
+        completion's overhead (bench/completion.py), so the server-sent events are read raw."""
+        messages = self._options(request).messages
+        if self.settings.provider == "bedrock":
+            # Bedrock streams AWS event-stream frames, not server-sent events: the SDK decodes.
+            typed = await messages.create(stream=True, **kwargs)
+            return typed.close, _dumped(typed)
+        manager = messages.with_streaming_response.create(stream=True, **kwargs)
+        response = await manager.__aenter__()
+
+        async def close() -> None:
+            await manager.__aexit__(None, None, None)
+
+        return close, _sse_events(response.http_response, kwargs.get("model"))
+
     @asynccontextmanager
     async def stream(self, request: ModelRequest) -> AsyncIterator[TextStream]:
         """Open a streamed answer, falling back along the role's model list on 404."""
@@ -399,24 +457,23 @@ class ModelClient:
             kwargs, prefill = self._kwargs(request, model)
 
             async def open_stream(kwargs: dict[str, Any] = kwargs) -> tuple[Any, Any]:
-                manager = self._options(request).messages.stream(**kwargs)
-                return manager, await manager.__aenter__()
+                return await self._open_events(request, kwargs)
 
             since = self.breaker.now()
             try:
-                manager, raw = await self._call(request, model, open_stream)
+                close, events = await self._call(request, model, open_stream)
             except ModelError as error:
                 if error.failure is Failure.NOT_FOUND and model != self.models(request.role)[-1]:
                     self._retire(model, request.role)
                     continue
                 raise
-            stream = TextStream(raw, model, prefill, on_error=self.breaker.record)
+            stream = TextStream(events, model, prefill, on_error=self.breaker.record)
             try:
                 yield stream
             finally:
-                # Closing the manager closes the HTTP response: the server sees the hang-up.
+                # Closing the stream closes the HTTP response: the server sees the hang-up.
                 try:
-                    await manager.__aexit__(None, None, None)
+                    await close()
                 finally:
                     if not stream.failed:
                         self.breaker.success(since)
