@@ -367,6 +367,22 @@ def test_redaction_of_a_file_full_of_secrets_leaves_the_code_around_them() -> No
     assert "Authorization: Bearer [REDACTED:" in redacted
 
 
+@pytest.mark.parametrize("before", ["# naïve → ünïcode\n", "# İstanbul İzmir\n", "# ǅ ẞ\n"])
+def test_case_insensitive_secrets_after_non_ascii_text_keep_their_place(before: str) -> None:
+    # Case-insensitive patterns run on a lowered copy; "İ".lower() is two characters long, which
+    # would shift every span after it if the copy were used as is.
+    text = (
+        before
+        + 'DB_PASSWORD = "Zq8vT2mK9pLx"\nheaders = {"Authorization": "Bearer abcdefghijklmnop123"}\n'
+    )
+    redacted, count = redact(text)
+    assert count == 2
+    assert redacted == (
+        before + 'DB_PASSWORD = "[REDACTED:assignment]"\n'
+        'headers = {"Authorization": "Bearer [REDACTED:bearer]"}\n'
+    )
+
+
 def test_redaction_is_stable_and_idempotent() -> None:
     text = "".join(case.text for case in corpus(seed=3)[:200])
     once, _ = redact(text)
