@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from renga.context.tagcache import TagCache, diff
+from renga.context.tagcache import TagCache, diff, references_in
 from renga.syntax.document import Document, Edit
 from renga.syntax.languages import registry
 from renga.syntax.tags import FileTags, extract
@@ -102,3 +102,37 @@ def test_a_keystroke_inside_a_name_keeps_a_view_that_maps_offsets_both_ways() ->
         "run",
     ]
     assert view.materialize().tags.definitions[1].end == run.end + 2
+
+
+def test_references_in_a_window_are_those_a_full_extraction_finds_there() -> None:
+    python = registry().get("python")
+    assert python is not None
+    # A one-line module: its statement is the only node under the window (reading per node
+    # once missed the second call).
+    one_line = Document("file:///o.py", "__import__('hack').do_override()\n", language=python)
+    refs = references_in(python, one_line.tree, one_line.source, 0, 100)
+    assert [r.name for r in refs] == ["__import__", "do_override"]
+    for fixture in FIXTURES:
+        language = registry().get(fixture.parent.parent.name)
+        if language is None:
+            continue
+        doc = Document(fixture.as_uri(), fixture.read_text("utf-8"), language=language)
+        full = extract(language, doc.tree, doc.source).references
+        n = len(doc.source)
+        for lo in range(0, n, max(1, n // 7)):
+            hi = lo + n // 3
+            window = {
+                (r.name, r.start) for r in references_in(language, doc.tree, doc.source, lo, hi)
+            }
+            assert window <= {(r.name, r.start) for r in full}, (fixture, lo, hi)
+            # A match is read when all of it lies in the window: only a reference whose
+            # statement crosses the window's edge may be left out.
+            missed = [
+                r for r in full if lo <= r.start and r.end <= hi and (r.name, r.start) not in window
+            ]
+            edge = (doc.source.rfind(b"\n", 0, hi - 80) + 1, doc.source.find(b"\n", lo + 80))
+            assert all(r.start >= edge[0] or r.end <= edge[1] for r in missed), (
+                fixture,
+                lo,
+                missed,
+            )

@@ -30,25 +30,14 @@ def references_in(
     if language is None or tree is None:
         return []
     span = (max(0, lo), min(len(source), hi))
-    found: list[Reference] = []
-    for node in _covering(tree.root_node, *span):
-        # From the nodes under the range, not the root: a pattern anchored at the root (module
-        # constants) would otherwise walk the whole file for every window.
-        found += extract(language, tree, source, span, within=span, node=node).references
+    # One query run over the span, keeping only matches wholly inside it (``within``): patterns
+    # anchored at the root (module constants) then cost nothing outside the window. Running it
+    # per node under the span instead was slower at the median and had pathological cases
+    # (over a second on a C++ file), and missed calls in a one-line module; measured on 140,000
+    # windows of real Python, Go, JavaScript, C, C++ and Rust files, with the same results
+    # otherwise.
+    found = extract(language, tree, source, span, within=span).references
     return [r for r in found if lo <= r.start and r.end <= hi]
-
-
-def _covering(root: ts.Node, lo: int, hi: int) -> list[ts.Node]:
-    """Sibling nodes that together cover ``lo:hi``, as deep in the tree as one node covers it."""
-    node = root
-    for _ in range(64):
-        kids = node.children
-        inside = [k for k in kids if k.end_byte > lo and k.start_byte < hi]
-        if len(inside) == 1 and inside[0].child_count:
-            node = inside[0]
-            continue
-        return inside or [node]
-    return [node]
 
 
 @dataclass
