@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from renga import usage
 from renga.model.catalog import Usage
 from renga.usage import Ledger, default_path, percentile, render_markdown
 
@@ -73,6 +74,25 @@ def test_two_processes_share_today_spend(tmp_path: Path) -> None:
     b.record("completion", Usage(HAIKU, output_tokens=200_000))
     assert a.spend_today() == pytest.approx(2.0)
     assert b.spend_today() == pytest.approx(2.0)
+    # The sum is kept between calls and grows by what either process writes since.
+    b.record("completion", Usage(HAIKU, input_tokens=500_000))
+    assert a.spend_today() == pytest.approx(2.5)
+    a.record("completion", Usage(HAIKU, input_tokens=250_000))
+    assert a.spend_today() == pytest.approx(2.75)
+    assert b.spend_today() == pytest.approx(2.75)
+
+
+def test_spend_today_starts_again_at_midnight(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = Ledger(tmp_path / "usage.sqlite3")
+    monkeypatch.setattr(usage, "_today", lambda: "2026-11-25")
+    ledger.record("completion", Usage(HAIKU, input_tokens=1_000_000))
+    assert ledger.spend_today() == pytest.approx(1.0)
+    monkeypatch.setattr(usage, "_today", lambda: "2026-11-26")
+    assert ledger.spend_today() == 0.0
+    ledger.record("completion", Usage(HAIKU, input_tokens=300_000))
+    assert ledger.spend_today() == pytest.approx(0.3)
 
 
 def test_acceptance_per_language(tmp_path: Path) -> None:
