@@ -13,11 +13,16 @@ import importlib
 import inspect
 import json
 import logging
+import os
+import stat
+import sys
+import threading
 from collections.abc import Coroutine, Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
+from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 from pygls.protocol.language_server import _prepare_command_arguments, lsp_method
 
@@ -95,6 +100,15 @@ class RengaProtocol(LifecycleProtocol):
                 self.workspace.update_text_document(params.text_document, whole)
 
 
+def _is_stream(source: BinaryIO) -> bool:
+    """Whether the event loop can read ``source`` (a pipe, socket or character device)."""
+    try:
+        mode = os.fstat(source.fileno()).st_mode
+    except (OSError, ValueError, AttributeError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISCHR(mode)
+
+
 class RengaServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("renga", __version__, protocol_cls=RengaProtocol)
@@ -111,6 +125,43 @@ class RengaServer(LanguageServer):
         self.index: WorkspaceIndex | None = None
         self.index_pending: dict[str, asyncio.TimerHandle] = {}
         self._completer: CompletionService | None = None
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """Serve over stdio, reading stdin with the event loop itself.
+
+        pygls reads each header line and each body in a thread-pool hop (``run_in_executor``):
+        four hops per message, a good part of the round trip of a request that does nothing
+        (bench/completion.py). When stdin is a pipe, socket or terminal (an editor always gives
+        a pipe) an asyncio stream reads it instead; anything else (a file, Windows) falls back
+        to pygls's own reader."""
+        source = stdin or sys.stdin.buffer
+        if sys.platform == "win32" or not _is_stream(source):
+            super().start_io(stdin, stdout)
+            return
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+
+        async def main() -> None:
+            loop = asyncio.get_running_loop()
+            reader = asyncio.StreamReader()
+            await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), source)
+            assert self._stop_event is not None
+            await run_async(
+                stop_event=self._stop_event,
+                reader=reader,
+                protocol=self.protocol,
+                logger=log,
+                error_handler=self.report_server_error,
+            )
+
+        try:
+            asyncio.run(main())
+        except BrokenPipeError:
+            log.error("the connection to the editor is lost: shutting down")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()  # type: ignore[no-untyped-call]  # pygls is untyped here
 
     # -- helpers -------------------------------------------------------------------------
 
