@@ -61,6 +61,10 @@ def test_references_and_imports(folder: Path) -> None:
     for name in expected["references"]:
         assert name in names, f"reference {name} not among {sorted(names)}"
     assert len(tags.imports) == expected["imports"]
+    # Each use is read once: a pattern repeated (an inherited query copied into a dialect's own)
+    # would count it twice and skew which definitions the context engine ranks first.
+    uses = [(r.kind, r.name, r.start) for r in tags.references]
+    assert len(uses) == len(set(uses)), sorted(u for u in uses if uses.count(u) > 1)
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
