@@ -102,7 +102,11 @@ async def list_latency(server: AnthropicTestServer, scratch: Path, cursors: int)
     workspace.mkdir()
     text = (ROOT / "server" / "renga" / "context" / "index.py").read_text()
     uri = (workspace / "index.py").as_uri()
+    before = len(server.requests)
     client = await session(server, workspace, scratch, {})
+    # Measured once the server is ready (its warm-up call reached the API): until then the SDK
+    # import holds the GIL in a thread, which is startup, not the steady state of a list.
+    await asyncio.to_thread(server.wait_for_requests, before + 1, 60.0)
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(
             text_document=types.TextDocumentItem(
