@@ -124,6 +124,8 @@ class RengaServer(LanguageServer):
         # Built in the background after `initialized` (renga.context.workspace).
         self.index: WorkspaceIndex | None = None
         self.index_pending: dict[str, asyncio.TimerHandle] = {}
+        # The index's file watcher is registered with the client (once a session).
+        self.watching_files = False
         self._completer: CompletionService | None = None
 
     def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
@@ -454,6 +456,14 @@ async def workspace_symbol(
 ) -> list[types.SymbolInformation]:
     # Off the event loop: a search walks every indexed name.
     return await asyncio.to_thread(workspace_index.symbols, ls, params.query)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+async def workspace_folders_changed(
+    ls: RengaServer, params: types.DidChangeWorkspaceFoldersParams
+) -> None:
+    # Exclusions follow the folders by themselves (RengaServer.privacy); the index is rebuilt.
+    await workspace_index.restart(ls)
 
 
 @server.feature(types.SHUTDOWN)

@@ -218,3 +218,46 @@ async def test_a_restart_reads_only_the_files_that_changed(tmp_path: Path, works
         assert await named(second, "Circle")
     finally:
         await second.shutdown_session()
+
+
+async def test_added_and_removed_workspace_folders_are_indexed_and_forgotten(
+    tmp_path: Path, workspace: Path
+) -> None:
+    make_workspace(workspace)
+    other = tmp_path / "other"
+    (other / "src").mkdir(parents=True)
+    (other / "src" / "ledger.py").write_text(
+        "def settle_accounts(books):\n    return sum(books)\n", encoding="utf-8"
+    )
+    client = await start_session(server_env(tmp_path), "visual_studio_code", workspace)
+    try:
+        await build_end(client)
+        assert await named(client, "settle_accounts") == []
+        added = types.WorkspaceFolder(uri=other.as_uri(), name="other")
+        client.workspace_did_change_workspace_folders(
+            types.DidChangeWorkspaceFoldersParams(
+                event=types.WorkspaceFoldersChangeEvent(added=[added], removed=[])
+            )
+        )
+        (settle,) = await eventually(lambda: named(client, "settle_accounts"))
+        assert settle.location.uri == (other / "src" / "ledger.py").as_uri()
+        assert await named(client, "Circle")  # the first folder is still indexed
+
+        first = types.WorkspaceFolder(uri=workspace.as_uri(), name=workspace.name)
+        client.workspace_did_change_workspace_folders(
+            types.DidChangeWorkspaceFoldersParams(
+                event=types.WorkspaceFoldersChangeEvent(added=[], removed=[first])
+            )
+        )
+
+        async def circle_gone() -> bool:
+            return await named(client, "Circle") == [] and bool(
+                await named(client, "settle_accounts")
+            )
+
+        assert await eventually(circle_gone)
+        # The watcher covers every folder with one glob: registered once, not per rebuild.
+        registered = [r.method for r in client.registrations]  # type: ignore[attr-defined]
+        assert registered == [types.WORKSPACE_DID_CHANGE_WATCHED_FILES]
+    finally:
+        await client.shutdown_session()

@@ -88,6 +88,17 @@ async def start(ls: RengaServer, excluded: Callable[[str], bool] | None = None) 
     ls.run_task(_follow(ls, index, build, progress), "index-build")
 
 
+async def restart(ls: RengaServer) -> None:
+    """The workspace folders changed (pygls has already updated them): stop the old index and
+    build one for the new set. Its cache is keyed by the set of folders, so a set seen before
+    loads from its cache and a new one is read afresh, in the background as at startup."""
+    old, ls.index = ls.index, None
+    if old is not None:
+        # close() waits for the build to stop between two files: off the event loop.
+        await asyncio.to_thread(old.close, 5.0)
+    await start(ls, excluded=ls.privacy.excluded)
+
+
 class _BuildProgress:
     """Reports from the worker thread, forwarded to the client once its token exists."""
 
@@ -160,8 +171,10 @@ async def _follow(
 async def _register_watcher(ls: RengaServer) -> None:
     workspace = ls.client_capabilities.workspace
     watched = workspace.did_change_watched_files if workspace else None
-    if not (watched and watched.dynamic_registration):
+    if not (watched and watched.dynamic_registration) or ls.watching_files:
         return
+    # Once per session: its glob is relative to every workspace folder, present and future.
+    ls.watching_files = True
     extensions = sorted({e.lstrip(".") for s in registry().specs.values() for e in s.extensions})
     options = types.DidChangeWatchedFilesRegistrationOptions(
         watchers=[types.FileSystemWatcher(glob_pattern=f"**/*.{{{','.join(extensions)}}}")]
