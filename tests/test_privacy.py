@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from renga.config import PrivacySettings, Settings
-from renga.privacy import Privacy, find_secrets, redact, redact_body
+from renga.privacy import Privacy, find_secrets, global_excludes_files, redact, redact_body
 
 ALNUM = string.ascii_letters + string.digits
 B64URL = ALNUM + "-_"
@@ -122,6 +122,42 @@ def test_without_a_repository_ignore_files_above_the_workspace_are_not_read(
     workspace = tmp_path / "ws"
     workspace.mkdir()
     assert not Privacy([workspace], settings()).excluded(str(workspace / "main.py"))
+
+
+def test_the_users_global_gitignore_counts_weakest_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    (home / ".config" / "git").mkdir(parents=True)
+    (home / ".config" / "git" / "ignore").write_text("*.secretnotes\nscratch/\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    repo = tmp_path / "repo"
+    (repo / ".git" / "info").mkdir(parents=True)
+    privacy = Privacy([repo], settings())
+    assert privacy.excluded(str(repo / "plans.secretnotes"))
+    assert privacy.excluded(str(repo / "scratch" / "try.py"))
+    assert not privacy.excluded(str(repo / "main.py"))
+    # The repository's own files override it, as in git.
+    (repo / ".gitignore").write_text("!keep.secretnotes\n")
+    assert not Privacy([repo], settings()).excluded(str(repo / "keep.secretnotes"))
+
+
+def test_core_excludes_file_in_the_global_git_config_is_followed(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".gitconfig").write_text(
+        '[user]\n\tname = A\n[core]\n\teditor = vim\n\texcludesFile = "~/my ignores"\n'
+    )
+    env = {"HOME": str(home)}
+    assert global_excludes_files(env) == [home / "my ignores"]
+    (home / ".gitconfig").write_text("[core]\n    excludesfile = /etc/team-ignore ; shared\n")
+    assert global_excludes_files(env) == [Path("/etc/team-ignore")]
+    (home / ".gitconfig").write_text("[alias]\n\texcludesFile = nope\n")
+    assert global_excludes_files(env) == [home / ".config" / "git" / "ignore"]
+    assert global_excludes_files({"HOME": str(home), "XDG_CONFIG_HOME": "/xdg"}) == [
+        Path("/xdg/git/ignore")
+    ]
 
 
 def test_an_edited_ignore_file_takes_effect(

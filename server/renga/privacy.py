@@ -4,9 +4,9 @@ Two mechanisms, applied at the two places every byte of a prompt passes:
 
 * **Exclusion** (:meth:`Privacy.excluded`): a built-in list of files that hold secrets
   (``.env*``, keys and certificates, SSH keys, credentials files, password databases), anything
-  ignored by a ``.gitignore`` (or ``.git/info/exclude``), a ``.rengaignore`` in the workspace
-  (gitignore syntax), and the ``privacy.exclude`` setting. An excluded file gets no completions
-  and never contributes context.
+  ignored by a ``.gitignore`` (or ``.git/info/exclude``, or the user's global gitignore), a
+  ``.rengaignore`` in the workspace (gitignore syntax), and the ``privacy.exclude`` setting. An
+  excluded file gets no completions and never contributes context.
 * **Redaction** (:meth:`Privacy.redact`, :func:`redact_body`): secrets found in text that is
   sent (API keys of common services, tokens, private key blocks, passwords in URLs and
   assignments) are replaced by ``[REDACTED:kind]`` in the request body, just before it leaves.
@@ -81,6 +81,35 @@ def to_path(path_or_uri: str) -> Path:
     return Path(path_or_uri)
 
 
+def global_excludes_files(environ: dict[str, str] | None = None) -> list[Path]:
+    """The user's global gitignore: ``core.excludesFile`` from the global git config, else
+    git's default ``$XDG_CONFIG_HOME/git/ignore`` (``~/.config/git/ignore``). Read from the
+    config files directly (no git process); ``[include]`` directives are not followed."""
+    env = os.environ if environ is None else environ
+    home = Path(env.get("HOME") or os.path.expanduser("~"))
+    config_home = Path(env.get("XDG_CONFIG_HOME") or home / ".config")
+    configured: str | None = None
+    # Later files win, as in git: the XDG config, then ~/.gitconfig.
+    for config in (config_home / "git" / "config", home / ".gitconfig"):
+        try:
+            text = config.read_text("utf-8", errors="replace")
+        except OSError:
+            continue
+        section = ""
+        for raw in text.splitlines():
+            line = raw.strip()
+            if line.startswith("["):
+                section = line[1 : line.find("]")].strip().lower() if "]" in line else ""
+                continue
+            key, sep, value = line.partition("=")
+            if section == "core" and sep and key.strip().lower() == "excludesfile":
+                value = value.split(" #")[0].split(" ;")[0].strip().strip('"')
+                configured = value or None
+    if configured:
+        return [home / configured[2:] if configured.startswith("~/") else Path(configured)]
+    return [config_home / "git" / "ignore"]
+
+
 @dataclass
 class _IgnoreFile:
     mtime: float
@@ -101,6 +130,7 @@ class Privacy:
         # Recent answers (path -> (when, verdict)): the index asks about every file.
         self._verdicts: dict[str, tuple[float, bool]] = {}
         self._repositories: dict[Path, Path | None] = {}
+        self._global = global_excludes_files()
 
     # -- exclusion -----------------------------------------------------------------------
 
@@ -160,7 +190,9 @@ class Privacy:
         for directory in reversed(chain):
             sources = [directory / name for name in IGNORE_FILES]
             if directory == top:
-                sources.insert(0, directory / ".git" / "info" / "exclude")
+                # git's order, weakest first: the user's global excludes, the repository's
+                # info/exclude, then each folder's ignore files (the deeper one wins).
+                sources[:0] = [*self._global, directory / ".git" / "info" / "exclude"]
             relative = path.relative_to(directory).as_posix()
             for source in sources:
                 spec = self._load(source)
