@@ -62,9 +62,9 @@ def pct(values: list[float], q: float) -> float:
 # -- a renga session -------------------------------------------------------------------------
 
 
-async def start_renga(
-    server: AnthropicTestServer, home: Path, options: dict[str, Any] | None = None
-) -> LanguageClient:
+def renga_env(server: AnthropicTestServer, home: Path) -> dict[str, str]:
+    """The environment of a benchmarked ``renga serve``: the test server as the API, and its
+    own cache, data and config folders (no ledger or index of the user's)."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -77,6 +77,11 @@ async def start_renga(
         XDG_DATA_HOME=str(home / "data"),
         XDG_CONFIG_HOME=str(home / "config"),
     )
+    return env
+
+
+def bench_client() -> LanguageClient:
+    """A pygls client that answers what renga may ask or tell an editor."""
     client = LanguageClient("renga-bench", "1")
 
     @client.feature("renga/status")
@@ -91,6 +96,14 @@ async def start_renga(
     def _configuration(params: Any) -> list[Any]:
         return [None]
 
+    return client
+
+
+async def start_renga(
+    server: AnthropicTestServer, home: Path, options: dict[str, Any] | None = None
+) -> LanguageClient:
+    env = renga_env(server, home)
+    client = bench_client()
     await client.start_io(sys.executable, "-m", "renga", "serve", env=env)
     caps = types.ClientCapabilities(
         workspace=types.WorkspaceClientCapabilities(configuration=True),

@@ -19,15 +19,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from lsprotocol import types
-from pygls.lsp.client import LanguageClient
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from anthropic_server import AnthropicTestServer  # noqa: E402
+from completion import bench_client, renga_env  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:
@@ -36,23 +35,8 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def one_start(server: AnthropicTestServer, home: Path) -> dict[str, float]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("ANTHROPIC_", "RENGA_", "AWS_", "CLOUD_ML_"))
-    }
-    env.update(
-        ANTHROPIC_API_KEY="bench-key",
-        ANTHROPIC_BASE_URL=server.base_url,
-        XDG_CACHE_HOME=str(home / "cache"),
-        XDG_DATA_HOME=str(home / "data"),
-        XDG_CONFIG_HOME=str(home / "config"),
-    )
-    client = LanguageClient("renga-bench", "1")
-
-    @client.feature("renga/status")
-    def _status(params: Any) -> None:
-        pass
+    env = renga_env(server, home)
+    client = bench_client()
 
     before = len(server.requests)
     t0 = time.perf_counter()
