@@ -7,6 +7,7 @@ server imports this module only after ``initialize`` has been answered.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import os
@@ -159,6 +160,24 @@ def _retry_after(headers: Mapping[str, str] | None) -> float | None:
         return None
 
 
+def _error_of(body: object) -> tuple[str, str]:
+    """The type and message of an API error body, ``{"type": "error", "error": {...}}``."""
+    outer = body if isinstance(body, dict) else {}
+    error = outer.get("error")
+    if not isinstance(error, dict):
+        error = outer
+    return str(error.get("type", "")), str(error.get("message", ""))
+
+
+def _failure(err_type: str, status: int | None) -> Failure:
+    """What an error means, by its type, else its HTTP status (None: an ``error`` event read
+    from the stream itself, a failure on the service's side)."""
+    failure = _TYPE_FAILURE.get(err_type) or (_STATUS_FAILURE.get(status) if status else None)
+    if failure is not None:
+        return failure
+    return Failure.SERVER if status is None or status >= 500 else Failure.BAD_REQUEST
+
+
 def translate(exc: BaseException, model: str | None = None) -> ModelError:
     """An SDK or transport exception as a :class:`ModelError`."""
     if isinstance(exc, ModelError):
@@ -168,16 +187,10 @@ def translate(exc: BaseException, model: str | None = None) -> ModelError:
     if isinstance(exc, anthropic.APIConnectionError | httpx2.TransportError):
         return ModelError(Failure.CONNECTION, f"cannot reach the model service: {exc}", model=model)
     if isinstance(exc, anthropic.APIStatusError):
-        body = exc.body if isinstance(exc.body, dict) else {}
-        error = body.get("error") if isinstance(body.get("error"), dict) else body
-        err_type = str(error.get("type", "")) if isinstance(error, dict) else ""
-        message = str(error.get("message", "")) if isinstance(error, dict) else ""
+        err_type, message = _error_of(exc.body)
         status = exc.status_code
-        failure = _TYPE_FAILURE.get(err_type) or _STATUS_FAILURE.get(status)
-        if failure is None:
-            failure = Failure.SERVER if status >= 500 else Failure.BAD_REQUEST
         return ModelError(
-            failure,
+            _failure(err_type, status),
             message or exc.message,
             # An error event after the stream began arrives under HTTP 200: no status to show.
             status=None if status == 200 else status,
@@ -241,13 +254,12 @@ def _error_event(data: str, model: str | None) -> ModelError:
         body = json.loads(data)
     except ValueError:
         body = None
-    error = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(error, dict):
+    if not (isinstance(body, dict) and isinstance(body.get("error"), dict)):
         return ModelError(
             Failure.STREAM, f"unreadable error from the model: {data[:200]}", model=model
         )
-    failure = _TYPE_FAILURE.get(str(error.get("type", "")), Failure.SERVER)
-    return ModelError(failure, str(error.get("message") or error.get("type")), model=model)
+    err_type, message = _error_of(body)
+    return ModelError(_failure(err_type, None), message or err_type, model=model)
 
 
 class ModelClient:
@@ -440,13 +452,8 @@ class ModelClient:
             # Bedrock streams AWS event-stream frames, not server-sent events: the SDK decodes.
             typed = await messages.create(stream=True, **kwargs)
             return typed.close, _dumped(typed)
-        manager = messages.with_streaming_response.create(stream=True, **kwargs)
-        response = await manager.__aenter__()
-
-        async def close() -> None:
-            await manager.__aexit__(None, None, None)
-
-        return close, _sse_events(response.http_response, kwargs.get("model"))
+        response = await messages.with_streaming_response.create(stream=True, **kwargs).__aenter__()
+        return response.close, _sse_events(response.http_response, kwargs.get("model"))
 
     @asynccontextmanager
     async def stream(self, request: ModelRequest) -> AsyncIterator[TextStream]:
@@ -456,12 +463,11 @@ class ModelClient:
         for model in self.models(request.role):
             kwargs, prefill = self._kwargs(request, model)
 
-            async def open_stream(kwargs: dict[str, Any] = kwargs) -> tuple[Any, Any]:
-                return await self._open_events(request, kwargs)
-
             since = self.breaker.now()
             try:
-                close, events = await self._call(request, model, open_stream)
+                close, events = await self._call(
+                    request, model, functools.partial(self._open_events, request, kwargs)
+                )
             except ModelError as error:
                 if error.failure is Failure.NOT_FOUND and model != self.models(request.role)[-1]:
                     self._retire(model, request.role)
