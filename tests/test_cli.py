@@ -110,18 +110,26 @@ def _project(tmp_path: Path) -> tuple[Path, Path]:
     return project, main
 
 
+def context_at(
+    tmp_path: Path, path: Path, line: int, character: int, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    """``renga context`` at a cursor, with a cache folder of the test's own."""
+    return run(
+        "context",
+        str(path),
+        "--line",
+        str(line),
+        "--character",
+        str(character),
+        *extra,
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+    )
+
+
 def test_context_prints_the_request_body_offline(tmp_path: Path) -> None:
     _, main = _project(tmp_path)
     last = main.read_text("utf-8").count("\n") - 1
-    result = run(
-        "context",
-        str(main),
-        "--line",
-        str(last),
-        "--character",
-        "8",
-        XDG_CACHE_HOME=str(tmp_path / "cache"),
-    )
+    result = context_at(tmp_path, main, last, 8)
     assert result.returncode == 0, result.stderr
     body = json.loads(result.stdout)
     assert body["model"] == "claude-haiku-4-5"
@@ -134,18 +142,7 @@ def test_context_prints_the_request_body_offline(tmp_path: Path) -> None:
 def test_context_json_shows_scopes_imports_and_cross_file_definitions(tmp_path: Path) -> None:
     project, main = _project(tmp_path)
     last = main.read_text("utf-8").count("\n") - 1
-    result = run(
-        "context",
-        str(main),
-        "--line",
-        str(last),
-        "--character",
-        "8",
-        "--json",
-        "--root",
-        str(project),
-        XDG_CACHE_HOME=str(tmp_path / "cache"),
-    )
+    result = context_at(tmp_path, main, last, 8, "--json", "--root", str(project))
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     meta = out["meta"]
@@ -162,15 +159,7 @@ def test_context_json_shows_scopes_imports_and_cross_file_definitions(tmp_path: 
 
 def test_context_on_a_line_outside_the_file_is_a_clear_error(tmp_path: Path) -> None:
     _, main = _project(tmp_path)
-    result = run(
-        "context",
-        str(main),
-        "--line",
-        "99999",
-        "--character",
-        "0",
-        XDG_CACHE_HOME=str(tmp_path / "cache"),
-    )
+    result = context_at(tmp_path, main, 99999, 0)
     assert result.returncode == 2
     assert "outside the file" in result.stderr
 
@@ -179,16 +168,7 @@ def test_context_of_an_excluded_file_says_so_and_prints_nothing_from_it(tmp_path
     project, _ = _project(tmp_path)
     secret = project / ".env"
     secret.write_text("DATABASE_URL=postgres://admin:hunter2@db/prod\nAPI=\n", "utf-8")
-    result = run(
-        "context",
-        str(secret),
-        "--line",
-        "1",
-        "--character",
-        "4",
-        "--json",
-        XDG_CACHE_HOME=str(tmp_path / "cache"),
-    )
+    result = context_at(tmp_path, secret, 1, 4, "--json")
     assert result.returncode == 5
     assert "excluded" in result.stderr
     assert "hunter2" not in result.stdout + result.stderr
@@ -200,15 +180,7 @@ def test_context_shows_secrets_redacted_as_they_would_be_sent(tmp_path: Path) ->
     key = "sk-ant-api03-" + "Q" * 93 + "AA"
     main.write_text(main.read_text("utf-8") + f'TOKEN = "{key}"\n', "utf-8")
     last = main.read_text("utf-8").count("\n") - 1
-    result = run(
-        "context",
-        str(main),
-        "--line",
-        str(last),
-        "--character",
-        "0",
-        XDG_CACHE_HOME=str(tmp_path / "cache"),
-    )
+    result = context_at(tmp_path, main, last, 0)
     assert result.returncode == 0, result.stderr
     assert key not in result.stdout
     assert "[REDACTED:" in result.stdout
