@@ -58,3 +58,13 @@ def test_provider_ids() -> None:
         "us."
     )
     assert provider_model_id("claude-haiku-4-5", "anthropic") == "claude-haiku-4-5"
+
+
+def test_cache_minimum_per_family_and_unknown_models_at_the_largest() -> None:
+    from renga.model.catalog import cache_minimum
+
+    assert cache_minimum("claude-haiku-4-5-20251001") == 4096
+    assert cache_minimum("claude-haiku-5-5") == 512
+    assert cache_minimum("global.anthropic.claude-sonnet-5-5") == 512
+    assert cache_minimum("claude-sonnet-4-6") == 1024
+    assert cache_minimum("qwen3-coder") == 4096

@@ -54,6 +54,25 @@ def price_of(model: str) -> Price:
     return PRICES.get(family or "", UNKNOWN_PRICE)
 
 
+# The shortest prefix each family caches (shared/notes/claude-api.md): below it nothing is cached
+# and no error is raised. A model not listed is taken at the largest minimum, so renga never
+# counts on a cache that is not there.
+CACHE_MINIMUM_TOKENS: dict[str, int] = {
+    "haiku-4-5": 4096,
+    "haiku-5-5": 512,
+    "sonnet-4-5": 1024,
+    "sonnet-4-6": 1024,
+    "sonnet-5": 1024,
+    "sonnet-5-5": 512,
+    "opus-5-5": 512,
+}
+
+
+def cache_minimum(model: str) -> int:
+    """Tokens a prompt prefix must reach before ``model`` caches it."""
+    return CACHE_MINIMUM_TOKENS.get(family_of(model) or "", max(CACHE_MINIMUM_TOKENS.values()))
+
+
 def accepts_prefill(model: str) -> bool:
     """Haiku 4.5, Sonnet 4.5 and older accept a prefilled assistant turn; 4.6 and later answer
     400 to it. Models that are not Claude's (a local server behind ``baseUrl``) are assumed to."""
