@@ -163,9 +163,9 @@ def test_core_excludes_file_in_the_global_git_config_is_followed(tmp_path: Path)
 def test_an_edited_ignore_file_takes_effect(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import renga.privacy
+    import renga.privacy.paths
 
-    monkeypatch.setattr(renga.privacy, "RECHECK_SECONDS", 0.0)
+    monkeypatch.setattr(renga.privacy.paths, "RECHECK_SECONDS", 0.0)
     privacy = Privacy([tmp_path], settings())
     target = str(tmp_path / "notes.txt")
     assert not privacy.excluded(target)
