@@ -50,7 +50,8 @@ class SecretFormat:
     (``mixed``) it must hold a letter and a digit: how a value is told from a word or a name.
     ``back``: the secret extends back over the whole base64 lines before it (a key block seen
     from inside, without its header).
-    ``min_length``: matches shorter than this are mentions, not secrets (a lone PEM header).
+    ``min_length``: matches shorter than this are mentions, not secrets (a lone PEM header or
+    footer; for ``back`` rows, counted with the lines taken before it).
     ``name``/``samples``/``shape``: how the test corpus places it (see ``samples``)."""
 
     kind: str
@@ -169,27 +170,33 @@ def entropy(value: str) -> float:
 
 def _extend_back(text: str, start: int) -> int:
     """Move ``start`` back over the whole base64 lines just before it (real or ``\\n``-escaped
-    line breaks): the rest of a key block whose header is not in the text."""
+    line breaks), and over the base64 that ends the line before those (where a window that
+    starts inside a key block begins): the rest of a key block whose header is not in the text."""
     while start > 0:
         if text.startswith("\\n", start - 2):
             cut = start - 2
         elif text[start - 1] == "\n":
             cut = start - 1 - (text[start - 2 : start - 1] == "\r")
         else:
-            # The secret starts inside a line: take the base64 just before it on that line.
-            begin = start
-            while begin > 0 and (text[begin - 1].isalnum() or text[begin - 1] in "+/="):
-                begin -= 1
-            if begin == start:
-                return start
-            start = begin
-            continue
-        line_start = max(text.rfind("\n", 0, cut), text.rfind("\\n", 0, cut) + 1) + 1
+            return _base64_before(text, start)
+        real, escaped = text.rfind("\n", 0, cut), text.rfind("\\n", 0, cut)
+        line_start = max(real + 1, escaped + 2 if escaped >= 0 else 0)
         line = text[line_start:cut]
-        if not line.strip() or not _BASE64_LINE.fullmatch(line):
+        if not line.strip():
             return start
+        if not _BASE64_LINE.fullmatch(line):
+            begin = _base64_before(text, cut)
+            return begin if cut - begin >= 16 else start
         start = line_start + (len(line) - len(line.lstrip(" \t\"'")))
     return start
+
+
+def _base64_before(text: str, end: int) -> int:
+    """Where the run of base64 characters that ends at ``end`` begins."""
+    begin = end
+    while begin > 0 and (text[begin - 1].isalnum() or text[begin - 1] in "+/="):
+        begin -= 1
+    return begin
 
 
 # Runs of the characters tokens are made of, long enough to hold one: a token's prefix is looked
@@ -281,7 +288,9 @@ Match = re.Match[str] | _Shifted
 def _accepted(fmt: SecretFormat, scan: _Scan, match: Match, table: Table) -> bool:
     start, end = match.span(fmt.group)
     text = scan.text
-    if start < 0 or start == end or match.end() - match.start() < fmt.min_length:
+    if start < 0 or start == end:
+        return False
+    if not fmt.back and match.end() - match.start() < fmt.min_length:
         return False
     if fmt.boundary and start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
         return False
@@ -315,6 +324,8 @@ def find_secrets(
             start, end = match.span(fmt.group)
             if fmt.back:
                 start = _extend_back(text, start)
+                if end - start < fmt.min_length:
+                    continue
             spans.append((start, rank, end, fmt.kind))
     if not spans:
         return []
