@@ -36,6 +36,9 @@ def test_every_rows_samples_are_found_by_that_row(fmt: object) -> None:
             assert count >= 1, sample.text
             leaked = [p for p in sample.pieces if p in redacted]
             assert leaked == [], (sample.text, redacted)
+            # Bounded: what stands around the secret in the sample comes back unchanged.
+            assert redacted.startswith(sample.before), (sample.text, redacted)
+            assert redacted.endswith(sample.after), (sample.text, redacted)
             # ... and by the whole table, named by this row or an earlier, more specific one.
             whole, _ = redact(sample.text)
             assert not any(p in whole for p in sample.pieces), (sample.text, whole)

@@ -36,7 +36,8 @@ TABLE = Path(__file__).with_name("secrets.toml")
 
 @dataclass(frozen=True)
 class SecretFormat:
-    """One row of ``secrets.toml``. ``regex`` finds the secret; ``group`` is the part replaced.
+    """One row of ``secrets.toml``. ``regex`` finds the secret; ``group`` is the part replaced
+    (-1: the first group that took part, for a regex of alternatives that each capture it).
 
     ``keywords``: lower-case literals; the format runs only when one is in the lowered text.
     ``lower``: the regex is written in lower case and runs on the lowered text.
@@ -264,12 +265,25 @@ class _Scan:
                 yield match
 
 
+def _span(match: Match, group: int) -> tuple[int, int]:
+    """The span of ``group``; -1 is the first group that took part in the match."""
+    if group >= 0:
+        return match.span(group)
+    groups = match.re.groups if isinstance(match, re.Match) else match.groups
+    for number in range(1, groups + 1):
+        span = match.span(number)
+        if span[0] >= 0:
+            return span
+    return match.span()
+
+
 class _Shifted:
     """A match found on a copy of the text with one character in front, placed on the text."""
 
     def __init__(self, match: re.Match[str], shift: int) -> None:
         self._match = match
         self._shift = shift
+        self.groups = match.re.groups
 
     def span(self, group: int = 0) -> tuple[int, int]:
         start, end = self._match.span(group)
@@ -286,7 +300,7 @@ Match = re.Match[str] | _Shifted
 
 
 def _accepted(fmt: SecretFormat, scan: _Scan, match: Match, table: Table) -> bool:
-    start, end = match.span(fmt.group)
+    start, end = _span(match, fmt.group)
     text = scan.text
     if start < 0 or start == end:
         return False
@@ -321,7 +335,7 @@ def find_secrets(
         for match in scan.matches(fmt):
             if not _accepted(fmt, scan, match, table):
                 continue
-            start, end = match.span(fmt.group)
+            start, end = _span(match, fmt.group)
             if fmt.back:
                 start = _extend_back(text, start)
                 if end - start < fmt.min_length:

@@ -106,6 +106,9 @@ class Sample:
     kind: str
     text: str
     secret: str
+    # The text around the secret in a shape sample, which must come back unchanged.
+    before: str = ""
+    after: str = ""
 
     @property
     def pieces(self) -> list[str]:
@@ -120,7 +123,7 @@ def sample(fmt: SecretFormat, description: str, rng: random.Random) -> Sample:
         before, rest = description.split("[[", 1)
         inner, after = rest.split("]]", 1)
         head, secret, tail = generate(before, rng), generate(inner, rng), generate(after, rng)
-        return Sample(fmt.kind, head + secret + tail, secret)
+        return Sample(fmt.kind, head + secret + tail, secret, head, tail)
     secret = generate(description, rng)
     return Sample(fmt.kind, secret, secret)
 
