@@ -44,7 +44,8 @@ class SecretFormat:
     ``anchored``: the regex is tried only where a keyword starts (``before`` characters earlier).
     ``token``: the keywords lie inside the secret (a prefix), so they are looked for only in the
     text's long token-like runs. ``line_start``: the regex starts with a line break and is also
-    tried at the start of the text.
+    tried at the start of the text. ``in_runs``: the row runs only when this (lower-case) regex
+    is found in the text's token-like runs (a key body needs a 40-character base64 run).
     ``boundary``: the secret must not continue a word (checked on the character before it).
     ``line_prefix``: the text from the start of the line to the match must match this.
     ``entropy``/``mixed``: the secret's Shannon entropy (bits per character) must reach this, and
@@ -64,6 +65,7 @@ class SecretFormat:
     before: int = 0
     token: bool = False
     line_start: bool = False
+    in_runs: re.Pattern[str] | None = None
     boundary: bool = True
     line_prefix: re.Pattern[str] | None = None
     entropy: float = 0.0
@@ -91,6 +93,7 @@ def _format(row: dict[str, Any]) -> SecretFormat:
         before=row.get("before", 0),
         token=row.get("token", False),
         line_start=row.get("line_start", False),
+        in_runs=re.compile(row["in_runs"]) if "in_runs" in row else None,
         boundary=row.get("boundary", True),
         line_prefix=re.compile(prefix) if prefix else None,
         entropy=row.get("entropy", 0.0),
@@ -215,14 +218,22 @@ class _Scan:
         self._present: dict[tuple[str, bool], bool] = {}
         self._positions: dict[str, list[int]] = {}
 
+    @property
+    def runs(self) -> str:
+        if self._runs is None:
+            self._runs = "\n".join(_TOKEN_RUN.findall(self.lowered))
+        return self._runs
+
     def has(self, keyword: str, token: bool = False) -> bool:
         found = self._present.get((keyword, token))
         if found is None:
-            if token and self._runs is None:
-                self._runs = "\n".join(_TOKEN_RUN.findall(self.lowered))
-            where = self._runs if token and self._runs is not None else self.lowered
-            found = self._present[(keyword, token)] = keyword in where
+            found = self._present[(keyword, token)] = keyword in (
+                self.runs if token else self.lowered
+            )
         return found
+
+    def runs_have(self, pattern: re.Pattern[str]) -> bool:
+        return pattern.search(self.runs) is not None
 
     def positions(self, keyword: str) -> list[int]:
         found = self._positions.get(keyword)
@@ -331,6 +342,8 @@ def find_secrets(
     # Where two formats find the same secret, the earlier (more specific) one names it.
     for rank, fmt in enumerate(formats):
         if fmt.keywords and not any(scan.has(k, fmt.token) for k in fmt.keywords):
+            continue
+        if fmt.in_runs is not None and not scan.runs_have(fmt.in_runs):
             continue
         for match in scan.matches(fmt):
             if not _accepted(fmt, scan, match, table):
