@@ -140,6 +140,46 @@ async def test_a_link_to_an_ignored_file_or_out_of_the_workspace_is_never_read(
     assert LINKED_CANARY not in sent and OUTSIDE_CANARY not in sent
 
 
+# Files renga has no grammar for are still text: completed as plain text, redacted the same.
+PLAIN_FILES = {
+    "Dockerfile": "FROM python:3.12\nARG NPM_TOKEN=npm_Q7vXk2Lm9PzR4tYwbN3cD8eF1gH6jK0mAbCd\n"
+    "ENV DB_PASSWORD=pg-Pr0d-Passw0rd-77\nRUN ",
+    "deploy.yaml": "env:\n  - name: DB_PASSWORD\n    value: pg-Pr0d-Passw0rd-77\n"
+    "  - GITLAB_TRIGGER=glptt-0a1b2c3d4e5f60718293a4b5c6d7e8f901234567\nimage: ",
+    "app.properties": "spring.datasource.password=pg-Pr0d-Passw0rd-77\n"
+    "mailchimp.key=3f2a9c0d1e4b5a6f7c8d9e0f1a2b3c4d-us21\nserver.port=",
+}
+PLAIN_SECRETS = [
+    "npm_Q7vXk2Lm9PzR4tYwbN3cD8eF1gH6jK0mAbCd",
+    "pg-Pr0d-Passw0rd-77",
+    "glptt-0a1b2c3d4e5f60718293a4b5c6d7e8f901234567",
+    "3f2a9c0d1e4b5a6f7c8d9e0f1a2b3c4d-us21",
+]
+
+
+@pytest.mark.parametrize("name", sorted(PLAIN_FILES))
+async def test_secrets_in_a_file_without_a_grammar_are_redacted_too(
+    anthropic_server: AnthropicTestServer, workspace: Path, tmp_path: Path, name: str
+) -> None:
+    session = await start(
+        anthropic_server, workspace, tmp_path, {"completion": {"plainText": True}}
+    )
+    try:
+        anthropic_server.enqueue(Reply(text="8080"))
+        text = PLAIN_FILES[name]
+        uri = open_document(session, workspace / name, text, language_id="plaintext")
+        lines = text.split("\n")
+        result = await session.text_document_inline_completion_async(
+            inline_params(uri, len(lines) - 1, len(lines[-1]))
+        )
+        assert [i.insert_text for i in items_of(result)] == ["8080"]
+    finally:
+        await session.shutdown_session()
+    sent = sent_text(anthropic_server)
+    assert "[REDACTED:" in sent and "<<FILL>>" in sent
+    assert [s for s in PLAIN_SECRETS if s in sent] == []
+
+
 SOURCE = (
     "import openai\n\n"
     f'client = openai.OpenAI(api_key="{OPENAI_KEY}")\n'
