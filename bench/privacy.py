@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "server"))
 
 from renga.config import Settings  # noqa: E402
 from renga.privacy import Privacy, find_secrets, redact, redact_body  # noqa: E402
-from renga.privacy.redaction import FORMATS, entropy  # noqa: E402
+from renga.privacy.redaction import FORMATS, entropy, word_share  # noqa: E402
 from renga.privacy.samples import FILE_TYPES, corpus, token_formats  # noqa: E402
 from renga.prompts.completion import SYSTEM  # noqa: E402
 
@@ -156,8 +156,8 @@ def text_files(archives: list[Path], into: Path) -> Iterator[tuple[str, str]]:
 def secret_like(value: str) -> bool:
     """A random value of a key's length: what a secret is, whatever the file says it is for
     (Flask's docs show real-format SECRET_KEY values). Anything else redacted is a false
-    positive: a word, a test stand-in, a short value."""
-    return len(value) >= 16 and entropy(value) >= 3.0
+    positive: a word, an identifier, a test stand-in, a short value."""
+    return len(value) >= 16 and entropy(value) >= 3.0 and word_share(value) < 0.5
 
 
 def false_positives(files: list[tuple[str, str]]) -> tuple[list[str], float, int]:
@@ -179,8 +179,8 @@ def false_positives(files: list[tuple[str, str]]) -> tuple[list[str], float, int
     rate = sum(wrong.values()) / lines * 10_000 if lines else 0.0
     every = (sum(wrong.values()) + sum(keys.values())) / lines * 10_000 if lines else 0.0
     out = [
-        f"ordinary code: {len(files)} files, {lines} lines; false positives (a word, a stand-in, "
-        f"a short value redacted): {sum(wrong.values())} = {rate:.2f} per 10,000 lines; "
+        f"ordinary code: {len(files)} files, {lines} lines; false positives (a word, an "
+        f"identifier, a stand-in, a short value redacted): {sum(wrong.values())} = {rate:.2f} per 10,000 lines; "
         f"random key-like values redacted: {sum(keys.values())} (all redactions: "
         f"{every:.2f} per 10,000 lines)",
         "",

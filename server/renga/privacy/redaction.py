@@ -49,7 +49,8 @@ class SecretFormat:
     ``boundary``: the secret must not continue a word (checked on the character before it).
     ``line_prefix``: the text from the start of the line to the match must match this.
     ``entropy``/``mixed``: the secret's Shannon entropy (bits per character) must reach this, and
-    (``mixed``) it must hold a letter and a digit: how a value is told from a word or a name.
+    (``mixed``) it must hold a letter and a digit, and at most ``max_word_share`` of it may be
+    runs of four or more letters: how a value is told from a word, a name or an identifier.
     ``back``: the secret extends back over the whole base64 lines before it (a key block seen
     from inside, without its header).
     ``min_length``: matches shorter than this are mentions, not secrets (a lone PEM header or
@@ -70,6 +71,7 @@ class SecretFormat:
     line_prefix: re.Pattern[str] | None = None
     entropy: float = 0.0
     mixed: bool = False
+    max_word_share: float = 1.0
     placeholders: bool = False
     back: bool = False
     min_length: int = 0
@@ -98,6 +100,7 @@ def _format(row: dict[str, Any]) -> SecretFormat:
         line_prefix=re.compile(prefix) if prefix else None,
         entropy=row.get("entropy", 0.0),
         mixed=row.get("mixed", False),
+        max_word_share=row.get("max_word_share", 1.0),
         placeholders=row.get("placeholders", False),
         back=row.get("back", False),
         min_length=row.get("min_length", 0),
@@ -170,6 +173,19 @@ def entropy(value: str) -> float:
         return 0.0
     total = len(value)
     return -sum(n / total * math.log2(n / total) for n in Counter(value).values())
+
+
+_WORDS = re.compile(r"[a-z]{4,}")
+
+
+def word_share(value: str) -> float:
+    """The share of ``value`` in runs of four or more letters of one case: high for identifiers
+    and phrases (``schema_author_name_1fbc5617``), low for random keys."""
+    if not value:
+        return 0.0
+    lowered = value if value.islower() else value.lower()
+    words = sum(len(m) for m in _WORDS.findall(lowered) if m in value or m.upper() in value)
+    return words / len(value)
 
 
 def _extend_back(text: str, start: int) -> int:
@@ -328,6 +344,8 @@ def _accepted(fmt: SecretFormat, scan: _Scan, match: Match, table: Table) -> boo
     if fmt.placeholders and table.not_a_value.match(scan.lowered, start):
         return False
     if fmt.mixed and not (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)):
+        return False
+    if fmt.max_word_share < 1.0 and word_share(value) > fmt.max_word_share:
         return False
     return not (fmt.entropy and entropy(value) < fmt.entropy)
 
