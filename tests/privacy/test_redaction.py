@@ -354,3 +354,15 @@ def test_privacy_redact_method() -> None:
     privacy = Privacy([], settings())
     text, count = privacy.redact("AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n")
     assert (text, count) == ("AWS_ACCESS_KEY_ID=[REDACTED:aws-access-key-id]\n", 1)
+
+
+def test_redacting_paragraph_by_paragraph_gives_the_same_text() -> None:
+    from renga.privacy.redaction import redact_cached
+    from renga.privacy.samples import corpus as placements
+
+    texts = [p.text for p in placements(seed=4)[:600]]
+    text = "\n\n".join(texts) + "\n\n  \n" + "".join(texts[:50])
+    assert redact_cached(text) == redact(text)
+    # A paragraph seen before costs nothing the second time, and still comes back redacted.
+    again, count = redact_cached(text)
+    assert count == redact(text)[1] and again == redact(text)[0]

@@ -434,7 +434,7 @@ def redact(text: str, formats: Iterable[SecretFormat] = FORMATS) -> tuple[str, i
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=512)
 def _redact_paragraph(text: str) -> tuple[str, int]:
     return redact(text)
 
