@@ -45,7 +45,8 @@ def cmd_complete(args: argparse.Namespace) -> int:
     from renga.privacy import Privacy, redact_body
     from renga.usage import Ledger
 
-    if Privacy([Path.cwd()], settings).excluded(str(path.resolve())):
+    # The name given counts as well as the file it is: renga.privacy resolves links itself.
+    if Privacy([Path.cwd()], settings).excluded(str(path.absolute())):
         print(f"renga: {path} is excluded by the privacy settings; nothing sent", file=sys.stderr)
         return 1
     ledger = Ledger()

@@ -3,8 +3,10 @@ capabilities, and the test server recording exactly what would have reached the 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shlex
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -80,6 +82,102 @@ async def test_an_excluded_file_gets_no_completion_and_is_never_sent(
     sent = sent_text(anthropic_server)
     assert "def add(a, b):" in sent
     assert OPENAI_KEY not in sent and DB_PASSWORD not in sent and "DATABASE_URL" not in sent
+
+
+LINKED_CANARY = "LinkedCanary_4417"
+OUTSIDE_CANARY = "OutsideCanary_9023"
+
+
+async def test_a_link_to_an_ignored_file_or_out_of_the_workspace_is_never_read(
+    anthropic_server: AnthropicTestServer, workspace: Path, tmp_path: Path
+) -> None:
+    (workspace / ".gitignore").write_text("local_settings.py\n")
+    (workspace / "local_settings.py").write_text(
+        f'def linked_setting():\n    """{LINKED_CANARY}"""\n    return 1\n'
+    )
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "shared.py").write_text(
+        f'def outside_helper():\n    """{OUTSIDE_CANARY}"""\n    return 2\n'
+    )
+    (workspace / "settings_link.py").symlink_to(workspace / "local_settings.py")
+    (workspace / "shared.py").symlink_to(outside / "shared.py")
+    (workspace / "visible.py").write_text("def visible_helper():\n    return 3\n")
+    session = await start(anthropic_server, workspace, tmp_path)
+    try:
+        # The index is built (an ordinary file's symbol is found); the links' symbols are not.
+        deadline = time.monotonic() + 30
+        query = types.WorkspaceSymbolParams(query="visible_helper")
+        while not await session.workspace_symbol_async(query):
+            assert time.monotonic() < deadline, "the index was never built"
+            await asyncio.sleep(0.1)
+        for name in ("linked_setting", "outside_helper"):
+            found = await session.workspace_symbol_async(types.WorkspaceSymbolParams(query=name))
+            assert not found, found
+        # Opened in the editor through the links: no completion, nothing sent.
+        for name in ("settings_link.py", "shared.py"):
+            text = (workspace / name).read_text()
+            uri = open_document(session, workspace / name, text + "\n")
+            result = await session.text_document_inline_completion_async(
+                inline_params(uri, text.count("\n"), 0)
+            )
+            assert items_of(result) == []
+        assert anthropic_server.messages_requests() == []
+        # A file that uses both names completes, and nothing behind the links goes with it.
+        anthropic_server.enqueue(Reply(text="return total"))
+        main = open_document(
+            session,
+            workspace / "main.py",
+            "from settings_link import linked_setting\nfrom shared import outside_helper\n\n"
+            "def total():\n    x = linked_setting() + outside_helper() + visible_helper()\n    \n",
+        )
+        result = await session.text_document_inline_completion_async(inline_params(main, 5, 4))
+        assert [i.insert_text for i in items_of(result)] == ["return total"]
+    finally:
+        await session.shutdown_session()
+    sent = sent_text(anthropic_server)
+    assert "linked_setting() + outside_helper()" in sent
+    assert LINKED_CANARY not in sent and OUTSIDE_CANARY not in sent
+
+
+# Files renga has no grammar for are still text: completed as plain text, redacted the same.
+PLAIN_FILES = {
+    "Dockerfile": "FROM python:3.12\nARG NPM_TOKEN=npm_Q7vXk2Lm9PzR4tYwbN3cD8eF1gH6jK0mAbCd\n"
+    "ENV DB_PASSWORD=pg-Pr0d-Passw0rd-77\nRUN ",
+    "deploy.yaml": "env:\n  - name: DB_PASSWORD\n    value: pg-Pr0d-Passw0rd-77\n"
+    "  - GITLAB_TRIGGER=glptt-0a1b2c3d4e5f60718293a4b5c6d7e8f901234567\nimage: ",
+    "app.properties": "spring.datasource.password=pg-Pr0d-Passw0rd-77\n"
+    "mailchimp.key=3f2a9c0d1e4b5a6f7c8d9e0f1a2b3c4d-us21\nserver.port=",
+}
+PLAIN_SECRETS = [
+    "npm_Q7vXk2Lm9PzR4tYwbN3cD8eF1gH6jK0mAbCd",
+    "pg-Pr0d-Passw0rd-77",
+    "glptt-0a1b2c3d4e5f60718293a4b5c6d7e8f901234567",
+    "3f2a9c0d1e4b5a6f7c8d9e0f1a2b3c4d-us21",
+]
+
+
+@pytest.mark.parametrize("name", sorted(PLAIN_FILES))
+async def test_secrets_in_a_file_without_a_grammar_are_redacted_too(
+    anthropic_server: AnthropicTestServer, workspace: Path, tmp_path: Path, name: str
+) -> None:
+    session = await start(
+        anthropic_server, workspace, tmp_path, {"completion": {"plainText": True}}
+    )
+    try:
+        anthropic_server.enqueue(Reply(text="8080"))
+        text = PLAIN_FILES[name]
+        uri = open_document(session, workspace / name, text, language_id="plaintext")
+        lines = text.split("\n")
+        result = await session.text_document_inline_completion_async(
+            inline_params(uri, len(lines) - 1, len(lines[-1]))
+        )
+        assert [i.insert_text for i in items_of(result)] == ["8080"]
+    finally:
+        await session.shutdown_session()
+    sent = sent_text(anthropic_server)
+    assert "[REDACTED:" in sent and "<<FILL>>" in sent
+    assert [s for s in PLAIN_SECRETS if s in sent] == []
 
 
 SOURCE = (

@@ -9,7 +9,6 @@ have. The messages are written for the model: a failed answer is sent back once 
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ import tree_sitter as ts
 
 from renga.actions.files import Files, FileText
 from renga.actions.proposal import Replacement
+from renga.privacy import inside
 from renga.syntax.languages import Language
 
 Excluded = Callable[[Path], bool]
@@ -40,8 +40,8 @@ class CheckedFile:
 
 
 def inside_workspace(path: Path, folders: list[Path]) -> bool:
-    real = Path(os.path.realpath(path))
-    return any(real.is_relative_to(folder) for folder in folders)
+    # Resolved (links followed) by the one place that judges paths: a link out is outside.
+    return inside(path, folders)
 
 
 def where_allowed(path: Path, files: Files, excluded: Excluded) -> str | None:

@@ -8,6 +8,7 @@ API body for the configured fast model, with no key and no network.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -68,10 +69,13 @@ def run(file: str, line: int, character: int, as_json: bool, root_arg: str | Non
     except (OSError, UnicodeDecodeError) as exc:
         print(f"renga: cannot read {path}: {exc}", file=sys.stderr)
         return 2
-    root = Path(root_arg).resolve() if root_arg else find_root(path)
+    # Judged by the name given as well as the file it is (a link to a .env file, or out of the
+    # workspace, is excluded): renga.privacy resolves it.
+    given = Path(os.path.abspath(file))
+    root = Path(root_arg).resolve() if root_arg else find_root(given)
     privacy = Privacy([str(root)], settings)
     excluded = privacy.excluded
-    if excluded(str(path)):
+    if excluded(str(given)):
         # Nothing from an excluded file is ever sent, so nothing from it is shown either.
         print(
             f"renga: {path} is excluded by the privacy settings (default exclusions, .gitignore, "
