@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -255,6 +256,8 @@ def test_fresh_install_key_ghost_text_tab_and_a_refactor(
             "editor.fontFamily": "DejaVu Sans Mono",
             "renga.baseUrl": anthropic_server.base_url,
             "renga.completion.debounceMs": 20,
+            "renga.logLevel": "debug",
+            "renga.trace.server": "verbose",
         }
     )
     code_server.start(folder)
@@ -290,6 +293,17 @@ def test_fresh_install_key_ghost_text_tab_and_a_refactor(
     assert any(f.name.endswith("renga.log") for f in written)
     leaked = [str(f) for f in written if f.is_file() and KEY.encode() in f.read_bytes()]
     assert leaked == [], f"the API key was written to {leaked}"
+    # The renga log: server records at their own level with one timestamp (the channel's),
+    # renga.logLevel debug shows debug records, renga.trace.server verbose shows the LSP
+    # messages with their parameters, and no line per message from the transport.
+    log = next(f for f in written if f.name.endswith("renga.log")).read_text()
+    assert re.search(r"^\S+ \S+ \[info\] renga\.context\.index: index: ", log, re.M), log[-3000:]
+    assert re.search(r"\[(debug|info)\] (\(debug\) )?renga[.\w]*: ", log), log[-3000:]
+    assert not re.search(r"\d\d:\d\d:\d\d[.,]\d+ .*\d\d:\d\d:\d\d,\d{3} renga", log)
+    assert re.search(
+        r"Sending request 'textDocument/inlineCompletion - \(\d+\)'\.\nParams: \{", log
+    )
+    assert "Content length" not in log
 
     assert result["ghostText"] == "urn a + b"
     assert result["cursorBeforeAccept"] == "Ln 2, Col 8"

@@ -21,7 +21,7 @@ import {
 
 import { bundledWheel, installedServer, installInto, installServer, spawnRun } from "./install";
 import { Fix, isNotFound, locateServer, NotFound, ServerCommand, systemProbe } from "./locate";
-import { serverLogReader } from "./serverlog";
+import { placeRecord, serverLogReader } from "./serverlog";
 import { explicitSettings, SECTION, serverSettingKeys } from "./settings";
 import { RengaStatus, statusView } from "./status";
 
@@ -281,7 +281,7 @@ async function start(): Promise<void> {
       stderr: (input) => {
         const read = serverLogReader();
         readline.createInterface({ input, crlfDelay: Infinity }).on("line", (line) => {
-          const { level, text } = read(line);
+          const { level, text } = placeRecord(read(line), log.logLevel);
           log[level](text);
         });
       },

@@ -37,3 +37,17 @@ export function serverLogReader(): (line: string) => LogLine {
     return { level: last, text: `${record[1]}: ${record[3]}` };
   };
 }
+
+/** Severity order of the levels, as VS Code's LogLevel numbers them (Trace 1 ... Error 5). */
+const SEVERITY: Record<Level, number> = { trace: 1, debug: 2, info: 3, warn: 4, error: 5 };
+
+/**
+ * Where a record goes in a channel whose own level is `channelLevel` (vscode.LogLevel). The
+ * server already filtered by `renga.logLevel`; a debug record the channel would hide (it shows
+ * info and up unless the user changes it) is written at info, marked with its level, so that
+ * setting `renga.logLevel` alone is enough to see it.
+ */
+export function placeRecord(line: LogLine, channelLevel: number): LogLine {
+  if (channelLevel === 0 || SEVERITY[line.level] >= channelLevel) return line; // Off: nothing shows anyway
+  return { level: "info", text: `(${line.level}) ${line.text}` };
+}

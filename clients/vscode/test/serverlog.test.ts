@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 
-import { serverLogReader } from "../src/serverlog";
+import { placeRecord, serverLogReader } from "../src/serverlog";
 
 test("each record lands at its own level, without the server's timestamp", () => {
   const read = serverLogReader();
@@ -20,4 +20,11 @@ test("a traceback's lines follow the record they belong to", () => {
 
 test("before any record, unparsed output is an error (Python's own crash)", () => {
   assert.equal(serverLogReader()("ModuleNotFoundError: No module named 'renga'").level, "error");
+});
+
+test("debug records the channel would hide are shown at info, marked; others keep their level", () => {
+  const info = 3; // vscode.LogLevel.Info, the channel's default
+  assert.deepEqual(placeRecord({ level: "debug", text: "renga: timings" }, info), { level: "info", text: "(debug) renga: timings" });
+  assert.deepEqual(placeRecord({ level: "debug", text: "renga: timings" }, 2), { level: "debug", text: "renga: timings" });
+  assert.deepEqual(placeRecord({ level: "warn", text: "w" }, info), { level: "warn", text: "w" });
 });
