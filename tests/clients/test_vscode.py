@@ -1,6 +1,8 @@
 """The VS Code extension (clients/vscode) in a real VS Code: code-server from npm, driven by
-headless Chromium through playwright-core (tests/clients/vscode_driver.mjs), with the packaged
-.vsix installed, as the VS Code guide has a new user do it: no renga on PATH and no key in the
+headless Chromium through playwright-core (tests/clients/vscode_driver.mjs). The extension is
+built and installed by the shell commands of the VS Code guide (clients/vscode/README.md,
+*Install*), run word for word in a copy of the checkout, with ``code`` being code-server; then
+the guide's steps are followed in VS Code from a machine with no renga on PATH and no key in the
 environment. The extension offers to install the server, creates its private environment with
 the machine's python3 and pip-installs the wheel shipped in the .vsix (dependencies from the
 package index, through pip's usual cache); the key is set with "Renga: Set API Key". The server
@@ -16,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -36,14 +39,14 @@ E2E = REPO / ".e2e"
 NODE = E2E / "node-24.9.0" / "bin" / "node"
 CODE_SERVER = E2E / "tools" / "node_modules" / "code-server" / "out" / "node" / "entry.js"
 PLAYWRIGHT = E2E / "tools" / "node_modules" / "playwright-core"
-VSIX = E2E / "renga.vsix"
+GUIDE = REPO / "clients" / "vscode" / "README.md"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DRIVER = Path(__file__).with_name("vscode_driver.mjs")
 SCREENSHOTS = E2E / "screenshots"
 
 
 def _missing() -> list[str]:
-    return [str(p) for p in (NODE, CODE_SERVER, PLAYWRIGHT, VSIX, Path(CHROMIUM)) if not p.exists()]
+    return [str(p) for p in (NODE, CODE_SERVER, PLAYWRIGHT, Path(CHROMIUM)) if not p.exists()]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -85,14 +88,15 @@ class CodeServer:
             str(self.extensions),
         ]
 
-    def install(self, vsix: Path) -> None:
-        subprocess.run(
-            [*self.base_args(), "--install-extension", str(vsix)],
-            env=self.env,
-            check=True,
-            capture_output=True,
-            timeout=120,
+    def code_command(self, bin_dir: Path) -> None:
+        """A ``code`` on PATH for the guide's ``code --install-extension``: code-server, with
+        this test's profile and extensions folders."""
+        bin_dir.mkdir(parents=True, exist_ok=True)
+        code = bin_dir / "code"
+        code.write_text(
+            "#!/bin/sh\nexec " + " ".join(map(shlex.quote, self.base_args())) + ' "$@"\n'
         )
+        code.chmod(0o755)
 
     def settings(self, values: dict[str, Any]) -> None:
         user = self.user_data / "User"
@@ -165,6 +169,32 @@ def code_server(tmp_path: Path) -> Iterator[CodeServer]:
     yield server
     server.stop()
     shutil.rmtree(short_tmp, ignore_errors=True)
+
+
+def guide_install_commands() -> str:
+    """The shell block of the guide's *Install* section."""
+    text = GUIDE.read_text()
+    block = re.search(r"```sh\n(.*?)```", text[text.index("## Install") :], re.S)
+    assert block, "the VS Code guide's Install section has no sh block"
+    return block.group(1)
+
+
+def fresh_checkout(dest: Path) -> Path:
+    """The files a clone of this checkout would have (tracked and new, nothing ignored: no
+    node_modules, no build output), copied from the working tree so uncommitted work is tested."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = REPO / name
+        if source.is_file() and not source.is_symlink():
+            target = dest / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return dest
 
 
 def run_driver(
@@ -244,7 +274,20 @@ def test_fresh_install_key_ghost_text_tab_and_a_refactor(
     folder = tmp_path / "ws"
     folder.mkdir()
     (folder / "calc.py").write_text("def add(a, b):\n    ")
-    code_server.install(VSIX)
+    # The guide's commands, in a fresh copy of the checkout, with code-server as `code`.
+    checkout = fresh_checkout(tmp_path / "renga")
+    code_server.code_command(tmp_path / "bin")
+    env = {**code_server.env, "PATH": f"{tmp_path / 'bin'}{os.pathsep}{code_server.env['PATH']}"}
+    built = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", guide_install_commands()],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert built.returncode == 0, f"{built.stdout[-3000:]}\n{built.stderr[-3000:]}"
+    assert "EBADENGINE" not in built.stdout + built.stderr  # Node 22+ as the guide says
     code_server.settings(
         {
             "workbench.startupEditor": "none",
