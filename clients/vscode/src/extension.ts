@@ -19,8 +19,8 @@ import {
   TransportKind,
 } from "vscode-languageclient/node";
 
-import { bundledWheel, installedServer, installInto, installServer, spawnRun } from "./install";
-import { Fix, isNotFound, locateServer, NotFound, ServerCommand, systemProbe } from "./locate";
+import { bundledWheel, installedServer, installInto, installServer, spawnRun, wheelDigest } from "./install";
+import { Fix, isNotFound, locateServer, NotFound, OWN_ENVIRONMENT, ServerCommand, systemProbe } from "./locate";
 import { placeRecord, serverLogReader } from "./serverlog";
 import { explicitSettings, SECTION, serverSettingKeys } from "./settings";
 import { RengaStatus, statusView } from "./status";
@@ -219,6 +219,13 @@ async function installAndStart(target: NonNullable<Fix["install"]>): Promise<voi
   await start();
 }
 
+/** Whether the extension was updated (or rebuilt) since it installed its own copy. */
+function ownCopyIsStale(): boolean {
+  const wheel = bundledWheel(extension.extensionPath);
+  const installed = installedServer(storage());
+  return wheel !== undefined && installed !== undefined && installed.digest !== wheelDigest(wheel);
+}
+
 /** The trace channel languageclient writes LSP messages to: it reports the Trace log level
  * exactly when `renga.trace.server` is on (languageclient traces only at that level), and
  * writes into the renga log. */
@@ -255,6 +262,11 @@ async function start(): Promise<void> {
   const found = await findServer();
   if (isNotFound(found)) {
     await reportNotFound(found);
+    return;
+  }
+  if (found.source === OWN_ENVIRONMENT && ownCopyIsStale()) {
+    log.info("this extension carries a different renga than the one it installed: reinstalling");
+    await installAndStart("private");
     return;
   }
   log.info(`starting ${found.command} ${found.args.join(" ")} (found through ${found.source})`);
@@ -311,21 +323,8 @@ async function start(): Promise<void> {
       renderStatus();
     }
   });
-  lastStatus = { state: "starting" };
-  renderStatus();
-  try {
-    await client.start();
-  } catch (error) {
-    log.error(`the server did not start: ${String(error)}`);
-    lastStatus = { state: "error", message: `did not start: ${String(error)}` };
-    renderStatus();
-    void vscode.window.showErrorMessage(`renga: the server did not start: ${String(error)}`, "Show Log").then(
-      (choice) => choice && log.show(),
-    );
-    return;
-  }
-  const info = client.initializeResult?.serverInfo;
-  log.info(`started ${info?.name ?? "renga"} ${info?.version ?? ""}`);
+  // Registered before start() so they replace languageclient's own handlers from the first
+  // message on.
   client.onNotification("renga/status", (params: RengaStatus) => {
     lastStatus = params;
     renderStatus();
@@ -344,6 +343,21 @@ async function start(): Promise<void> {
       void show(params.message);
     }
   });
+  lastStatus = { state: "starting" };
+  renderStatus();
+  try {
+    await client.start();
+  } catch (error) {
+    log.error(`the server did not start: ${String(error)}`);
+    lastStatus = { state: "error", message: `did not start: ${String(error)}` };
+    renderStatus();
+    void vscode.window.showErrorMessage(`renga: the server did not start: ${String(error)}`, "Show Log").then(
+      (choice) => choice && log.show(),
+    );
+    return;
+  }
+  const info = client.initializeResult?.serverInfo;
+  log.info(`started ${info?.name ?? "renga"} ${info?.version ?? ""}`);
 }
 
 async function stopClient(): Promise<void> {

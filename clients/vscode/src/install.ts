@@ -7,6 +7,7 @@
  * Processes run through `Run` and the storage folder is a plain path, so the steps, the choice
  * of Python and the failure messages are unit-tested without a real pip.
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawn } from "node:child_process";
@@ -59,16 +60,22 @@ export interface Installed {
   renga: string;
   /** File name of the wheel it was installed from. */
   wheel: string;
+  /** sha256 of that wheel: a rebuilt extension carries a different one (same version or not). */
+  digest: string;
+}
+
+export function wheelDigest(wheel: string): string {
+  return createHash("sha256").update(fs.readFileSync(wheel)).digest("hex");
 }
 
 /** The private install, if a complete one exists. */
 export function installedServer(storage: string, platform: string = process.platform): Installed | undefined {
   const { venv, marker } = layout(storage);
   try {
-    const recorded = JSON.parse(fs.readFileSync(marker, "utf8")) as { wheel?: unknown };
+    const recorded = JSON.parse(fs.readFileSync(marker, "utf8")) as { wheel?: unknown; digest?: unknown };
     const renga = venvExecutable(venv, "renga", platform);
     if (typeof recorded.wheel !== "string" || !fs.statSync(renga).isFile()) return undefined;
-    return { renga, wheel: recorded.wheel };
+    return { renga, wheel: recorded.wheel, digest: typeof recorded.digest === "string" ? recorded.digest : "" };
   } catch {
     return undefined;
   }
@@ -159,8 +166,9 @@ export async function installServer(options: InstallOptions): Promise<Installed 
   const renga = venvExecutable(venv, "renga", platform);
   if (pip.code !== 0) return fail(`pip could not install renga:\n${tail(pip.output)}`);
   if (!fs.existsSync(renga)) return fail(`pip finished but ${renga} is missing:\n${tail(pip.output)}`);
-  fs.writeFileSync(marker, JSON.stringify({ wheel: path.basename(wheel), python: found.python, at: new Date().toISOString() }));
-  return { renga, wheel: path.basename(wheel) };
+  const digest = wheelDigest(wheel);
+  fs.writeFileSync(marker, JSON.stringify({ wheel: path.basename(wheel), digest, python: found.python, at: new Date().toISOString() }));
+  return { renga, wheel: path.basename(wheel), digest };
 }
 
 /** Installs the wheel into an interpreter the user chose (their own environment). */

@@ -51,6 +51,9 @@ export interface Probe {
   which(name: string): string | undefined;
 }
 
+/** The `source` of a server found in the extension's own environment. */
+export const OWN_ENVIRONMENT = "the extension's own environment";
+
 /** How to install from a checkout when this build has no wheel (a development build). */
 export const FROM_CHECKOUT = "`pip install .` in a checkout of the renga repository";
 
@@ -104,7 +107,7 @@ export function locateServer(input: LocateInput, probe: Probe): ServerCommand | 
     return { command: onPath, args: ["serve"], source: "PATH" };
   }
   if (input.installed) {
-    return { command: input.installed, args: ["serve"], source: "the extension's own environment" };
+    return { command: input.installed, args: ["serve"], source: OWN_ENVIRONMENT };
   }
   const fixes: Fix[] = [];
   if (input.canInstall) {

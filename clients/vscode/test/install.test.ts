@@ -14,6 +14,7 @@ import {
   Run,
   spawnRun,
   venvExecutable,
+  wheelDigest,
 } from "../src/install";
 
 function tmp(): string {
@@ -51,7 +52,8 @@ function fakeRun(versions: Record<string, string>, opts: { pipFails?: string; ve
 }
 
 const candidates = [["python3"], ["python3.12"], ["python3.11"]];
-const wheel = "/ext/server/renga_lsp-0.1.0-py3-none-any.whl";
+const wheel = path.join(tmp(), "renga_lsp-0.1.0-py3-none-any.whl");
+fs.writeFileSync(wheel, "the wheel");
 
 test("the first Python that is 3.11 or newer is chosen; older and missing ones are skipped", async () => {
   const { run } = fakeRun({ python3: "3.9", "python3.12": "3.12" });
@@ -77,7 +79,7 @@ test("install: a venv from the chosen Python, the wheel pip-installed into it, t
     onLine: (l) => logged.push(l),
   });
   const { venv } = layout(storage);
-  assert.deepEqual(result, { renga: path.join(venv, "bin", "renga"), wheel: path.basename(wheel) });
+  assert.deepEqual(result, { renga: path.join(venv, "bin", "renga"), wheel: path.basename(wheel), digest: wheelDigest(wheel) });
   assert.deepEqual(calls.slice(1), [
     ["python3", "-m", "venv", venv],
     [path.join(venv, "bin", "python"), "-m", "pip", "install", "--disable-pip-version-check", "--no-input", wheel],
@@ -153,4 +155,13 @@ test("the real runner streams lines and reports the exit code; a missing program
 test("the real Python of this machine is found (it runs the install for real)", async () => {
   const found = await findPython(spawnRun);
   assert.ok(!("error" in found), JSON.stringify(found));
+});
+
+test("the recorded digest tells a rebuilt wheel from the installed one", async () => {
+  const storage = tmp();
+  await installServer({ storage, wheel, run: fakeRun({ python3: "3.11" }).run, candidates, platform: "linux", report: () => {} });
+  assert.equal(installedServer(storage, "linux")?.digest, wheelDigest(wheel));
+  const rebuilt = path.join(tmp(), path.basename(wheel));
+  fs.writeFileSync(rebuilt, "the wheel, rebuilt");
+  assert.notEqual(wheelDigest(rebuilt), wheelDigest(wheel));
 });
