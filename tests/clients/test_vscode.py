@@ -324,6 +324,8 @@ def test_fresh_install_key_ghost_text_tab_and_a_refactor(
 
     # Installed by the extension into its own environment, from the wheel in the .vsix.
     assert "not found" in result["notFoundMessage"]
+    # code-server is a remote window: the message says where the server settings go there.
+    assert "Remote settings" in result["notFoundMessage"], result["notFoundMessage"]
     venv = code_server.user_data / "User" / "globalStorage" / "renga.renga" / "server" / "venv"
     assert (venv / "bin" / "renga").is_file()
     # No key at first: the server said so, with a button to set one; then the key set through
