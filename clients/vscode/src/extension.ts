@@ -193,22 +193,28 @@ async function installAndStart(target: NonNullable<Fix["install"]>): Promise<voi
   renderStatus();
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: "renga: installing the server" },
-    async (progress) => {
+    async (progress): Promise<{ error?: string }> => {
       const onLine = (line: string) => log.info(`install: ${line}`);
-      if (target !== "private") return installInto(target, wheel, spawnRun, onLine);
-      return installServer({
-        storage: storage(),
-        wheel,
-        run: spawnRun,
-        report: (message) => {
-          log.info(`install: ${message}`);
-          progress.report({ message });
-        },
-        onLine,
-      });
+      try {
+        if (target !== "private") return await installInto(target, wheel, spawnRun, onLine);
+        const installed = await installServer({
+          storage: storage(),
+          wheel,
+          run: spawnRun,
+          report: (message) => {
+            log.info(`install: ${message}`);
+            progress.report({ message });
+          },
+          onLine,
+        });
+        return "error" in installed ? installed : {};
+      } catch (error) {
+        // A process that could not start, a storage folder that cannot be written.
+        return { error: `installing failed: ${messageOf(error)}` };
+      }
     },
   );
-  if ("error" in result && result.error) {
+  if (result.error) {
     log.error(result.error);
     lastStatus = { state: "error", message: "installing the server failed (see the renga log)" };
     renderStatus();
