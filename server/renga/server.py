@@ -44,6 +44,7 @@ from renga.usage import Ledger
 if TYPE_CHECKING:
     from renga.completion.service import CompletionService
     from renga.context.index import WorkspaceIndex
+    from renga.model.catalog import Usage
     from renga.model.client import ModelClient
 
 log = logging.getLogger("renga")
@@ -51,6 +52,9 @@ log = logging.getLogger("renga")
 CMD_ACCEPT = "renga.acceptCompletion"
 CMD_USAGE = "renga.usage"
 STATUS = "renga/status"
+# A spend change is told this long after the call that made it, once for a burst of calls
+# (typing sends many completions; the status bar need not follow each one).
+SPEND_STATUS_DELAY_S = 0.5
 
 
 class RengaProtocol(LifecycleProtocol):
@@ -127,6 +131,9 @@ class RengaServer(LanguageServer):
         # The index's file watcher is registered with the client (once a session).
         self.watching_files = False
         self._completer: CompletionService | None = None
+        # The last status told, repeated with the new spend when only the spend changes.
+        self._status: tuple[str, str] = ("starting", "")
+        self._spend_status: asyncio.TimerHandle | None = None
 
     def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
         """Serve over stdio, reading stdin with the event loop itself.
@@ -152,7 +159,9 @@ class RengaServer(LanguageServer):
                 stop_event=self._stop_event,
                 reader=reader,
                 protocol=self.protocol,
-                logger=log,
+                # pygls's reader logs "Content length: N" per message at debug: under renga's
+                # logger that flooded the editor's log at debug and trace levels.
+                logger=logging.getLogger("pygls.io_"),
                 error_handler=self.report_server_error,
             )
 
@@ -242,6 +251,10 @@ class RengaServer(LanguageServer):
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
 
     def status(self, state: str, message: str = "") -> None:
+        self._status = (state, message)
+        if self._spend_status is not None:  # this one carries the new spend too
+            self._spend_status.cancel()
+            self._spend_status = None
         self.protocol.notify(
             STATUS,
             {
@@ -251,6 +264,23 @@ class RengaServer(LanguageServer):
             },
         )
 
+    def usage_recorded(self, feature: str, usage: Usage) -> None:
+        """Each model call's usage goes to the ledger; the editor's spend display follows it
+        (renga/status again, same state, debounced)."""
+        self.ledger.record(feature, usage)
+        if self._spend_status is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not on the server's loop (a thread): the next status tells it
+            return
+
+        def tell() -> None:
+            self._spend_status = None
+            self.status(*self._status)
+
+        self._spend_status = loop.call_later(SPEND_STATUS_DELAY_S, tell)
+
     @property
     def model(self) -> ModelClient:
         if self._model is None:
@@ -258,7 +288,7 @@ class RengaServer(LanguageServer):
 
             self._model = ModelClient(
                 self.settings,
-                on_usage=self.ledger.record,
+                on_usage=self.usage_recorded,
                 on_notice=lambda m: self.tell_once(m, m, types.MessageType.Warning),
                 redactor=self.redact_request,
                 gate=self.cost.check,

@@ -4,6 +4,8 @@ Neovim's capabilities, and model traffic over HTTP through the SDK to the test s
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -255,3 +257,50 @@ async def test_serves_over_tcp(anthropic_server: AnthropicTestServer, tmp_path: 
         await client.stop()
         proc.kill()
         await proc.wait()
+
+
+async def test_the_status_follows_the_spend(
+    renga: LanguageClient, anthropic_server: AnthropicTestServer, workspace: Path
+) -> None:
+    """renga/status is sent again when a model call changes today's spend (the status bar shows
+    it), with the state it had."""
+    statuses: list[dict[str, Any]] = renga.statuses  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 60
+    while not any(s["state"] == "ready" for s in statuses):
+        assert time.monotonic() < deadline, statuses
+        await asyncio.sleep(0.05)
+    assert statuses[-1]["spendTodayUsd"] == 0
+    anthropic_server.enqueue(Reply(text="return a + b", input_tokens=20_000))
+    uri = open_document(renga, workspace / "add.py", "def add(a, b):\n    \n")
+    assert items_of(await renga.text_document_inline_completion_async(inline_params(uri, 1, 4)))
+    while not statuses[-1]["spendTodayUsd"]:
+        assert time.monotonic() < deadline, statuses
+        await asyncio.sleep(0.05)
+    assert statuses[-1]["state"] == "ready"
+    assert statuses[-1]["spendTodayUsd"] == pytest.approx(0.02, abs=0.001)  # Haiku 4.5: $1/MTok in
+
+
+def test_debug_log_has_no_line_per_message(tmp_path: Path) -> None:
+    """At debug level the log shows renga's records, not pygls's "Content length: N" per
+    message (editors show the server's stderr as their log)."""
+
+    def frame(message: dict[str, Any]) -> bytes:
+        body = json.dumps(message).encode()
+        return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+
+    messages = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}},
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+        {"jsonrpc": "2.0", "id": 2, "method": "shutdown"},
+        {"jsonrpc": "2.0", "method": "exit"},
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "renga", "serve"],
+        input=b"".join(frame(m) for m in messages),
+        capture_output=True,
+        timeout=120,
+        env=server_env(tmp_path, RENGA_LOG_LEVEL="debug"),
+    )
+    log = done.stderr.decode()
+    assert b'"id":1' in done.stdout.replace(b" ", b"")
+    assert "Content length" not in log, log

@@ -1,21 +1,27 @@
 /**
  * The renga extension: starts `renga serve` over stdio and lets vscode-languageclient turn its
  * LSP answers into VS Code features (inline completions are built into languageclient 10).
- * Around that: finding the server, the settings it reads, a status bar item fed by the
- * `renga/status` notification, and commands for refactors, usage, restart and completions.
+ * Around that: finding the server (or installing it, install.ts), the API key kept in VS Code's
+ * SecretStorage, the settings it reads, a status bar item fed by the `renga/status`
+ * notification, and commands for refactors, usage, restart and completions.
  */
 import * as vscode from "vscode";
+import * as readline from "node:readline";
 import {
   DidChangeConfigurationNotification,
   ExecuteCommandRequest,
   LanguageClient,
   LanguageClientOptions,
+  MessageType,
   ServerOptions,
+  ShowMessageNotification,
   State,
   TransportKind,
 } from "vscode-languageclient/node";
 
-import { isNotFound, locateServer, NotFound, ServerCommand, systemProbe } from "./locate";
+import { bundledWheel, installedServer, installInto, installServer, spawnRun, wheelDigest } from "./install";
+import { Fix, isNotFound, locateServer, NotFound, OWN_ENVIRONMENT, ServerCommand, systemProbe } from "./locate";
+import { placeRecord, serverLogReader } from "./serverlog";
 import { explicitSettings, SECTION, serverSettingKeys } from "./settings";
 import { RengaStatus, statusView } from "./status";
 
@@ -24,6 +30,13 @@ let status: vscode.StatusBarItem;
 let lastStatus: RengaStatus = { state: "starting" };
 let log: vscode.LogOutputChannel;
 let extension: vscode.ExtensionContext;
+/** The key the running server was started with (to restart only when it changes). */
+let serverKey: string | undefined;
+/** Starts, stops and installs run one at a time. */
+let queue: Promise<unknown> = Promise.resolve();
+
+/** The SecretStorage entry of the Anthropic API key; given to the server as ANTHROPIC_API_KEY. */
+export const KEY_SECRET = "renga.anthropicApiKey";
 
 // Server-side commands (the server lists them in executeCommandProvider; languageclient registers
 // VS Code commands under these ids, so the extension's own commands use renga.client.*).
@@ -52,11 +65,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   command("renga.client.toggleCompletions", () => setCompletions(!completionsEnabled()));
   command("renga.client.showLog", () => log.show());
   command("renga.client.menu", showMenu);
+  command("renga.client.setApiKey", setApiKey);
+  command("renga.client.clearApiKey", clearApiKey);
+  command("renga.client.installServer", () => serialized(() => installAndStart("private")));
+  // A key set or cleared in another window reaches this one's server too.
+  context.subscriptions.push(
+    context.secrets.onDidChange((event) => {
+      if (event.key === KEY_SECRET) void restartIfKeyChanged();
+    }),
+  );
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration(async (event) => {
       if (!event.affectsConfiguration(SECTION)) return;
       renderStatus();
+      if (event.affectsConfiguration(`${SECTION}.trace.server`)) traceLevelChanged.fire(traceLevel());
       if (event.affectsConfiguration(`${SECTION}.server`)) {
         await restart();
       } else if (client?.state === State.Running) {
@@ -67,7 +90,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }
     }),
   );
-  await start();
+  await serialized(start);
 }
 
 export async function deactivate(): Promise<void> {
@@ -116,6 +139,10 @@ interface PythonApi {
   settings?: { getExecutionDetails?(resource?: vscode.Uri): { execCommand?: string[] } };
 }
 
+function storage(): string {
+  return extension.globalStorageUri.fsPath;
+}
+
 async function findServer(): Promise<ServerCommand | NotFound> {
   const config = vscode.workspace.getConfiguration(SECTION);
   return locateServer(
@@ -123,32 +150,118 @@ async function findServer(): Promise<ServerCommand | NotFound> {
       path: config.get<string>("server.path", ""),
       interpreter: config.get<string[]>("server.interpreter", []),
       pythonEnvironment: await pythonEnvironment(),
+      installed: installedServer(storage())?.renga,
+      canInstall: bundledWheel(extension.extensionPath) !== undefined,
+      remote: vscode.env.remoteName,
     },
     systemProbe(),
   );
+}
+
+/** Runs `work` after every start, stop or install asked for before it. */
+function serialized<T>(work: () => Promise<T>): Promise<T> {
+  const next = queue.then(work, work);
+  queue = next.catch(() => undefined);
+  return next;
 }
 
 async function reportNotFound(problem: NotFound): Promise<void> {
   log.error(problem.message);
   lastStatus = { state: "error", message: "renga language server not found" };
   renderStatus();
-  const choice = await vscode.window.showErrorMessage(
-    problem.message,
-    ...problem.fixes.map((f) => f.label),
-  );
-  const fix = problem.fixes.find((f) => f.label === choice);
-  if (fix?.setting) {
-    await vscode.commands.executeCommand("workbench.action.openSettings", fix.setting);
-  } else if (fix?.shell) {
-    const terminal = vscode.window.createTerminal("renga: install");
-    terminal.show();
-    terminal.sendText(fix.shell);
-    const again = await vscode.window.showInformationMessage(
-      "renga: when the install has finished, start the server.",
-      "Start renga",
-    );
-    if (again) await restart();
+  // Not awaited: the answer may come much later, and the queue must not wait for it.
+  void vscode.window.showErrorMessage(problem.message, ...problem.fixes.map((f) => f.label)).then((choice) => {
+    const fix = problem.fixes.find((f) => f.label === choice);
+    if (fix?.setting) {
+      void vscode.commands.executeCommand("workbench.action.openSettings", fix.setting);
+    } else if (fix?.install) {
+      void serialized(() => installAndStart(fix.install!));
+    }
+  });
+}
+
+/** Installs the bundled wheel (with a progress notification), then starts the server. */
+async function installAndStart(target: NonNullable<Fix["install"]>): Promise<void> {
+  const wheel = bundledWheel(extension.extensionPath);
+  if (!wheel) {
+    void vscode.window.showErrorMessage("renga: this build of the extension carries no renga wheel to install (build it with `npm run package`).");
+    return;
   }
+  await stopClient();
+  log.info(`installing ${wheel} into ${target === "private" ? "the extension's own environment" : target.join(" ")}`);
+  lastStatus = { state: "starting", message: "installing the renga server" };
+  renderStatus();
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: "renga: installing the server" },
+    async (progress): Promise<{ error?: string }> => {
+      const onLine = (line: string) => log.info(`install: ${line}`);
+      try {
+        if (target !== "private") return await installInto(target, wheel, spawnRun, onLine);
+        const installed = await installServer({
+          storage: storage(),
+          wheel,
+          run: spawnRun,
+          report: (message) => {
+            log.info(`install: ${message}`);
+            progress.report({ message });
+          },
+          onLine,
+        });
+        return "error" in installed ? installed : {};
+      } catch (error) {
+        // A process that could not start, a storage folder that cannot be written.
+        return { error: `installing failed: ${messageOf(error)}` };
+      }
+    },
+  );
+  if (result.error) {
+    log.error(result.error);
+    lastStatus = { state: "error", message: "installing the server failed (see the renga log)" };
+    renderStatus();
+    void vscode.window.showErrorMessage(`renga: ${result.error}`, "Show Log").then((choice) => choice && log.show());
+    return;
+  }
+  log.info("install: done");
+  await start();
+}
+
+/** Whether the extension was updated (or rebuilt) since it installed its own copy. */
+function ownCopyIsStale(): boolean {
+  const wheel = bundledWheel(extension.extensionPath);
+  const installed = installedServer(storage());
+  return wheel !== undefined && installed !== undefined && installed.digest !== wheelDigest(wheel);
+}
+
+/** The trace channel languageclient writes LSP messages to: it reports the Trace log level
+ * exactly when `renga.trace.server` is on (languageclient traces only at that level), and
+ * writes into the renga log. */
+const traceLevelChanged = new vscode.EventEmitter<vscode.LogLevel>();
+
+function traceLevel(): vscode.LogLevel {
+  const setting = vscode.workspace.getConfiguration(SECTION).get<string>("trace.server", "off");
+  return setting === "off" ? vscode.LogLevel.Off : vscode.LogLevel.Trace;
+}
+
+function traceChannel(): vscode.LogOutputChannel {
+  return {
+    name: log.name,
+    get logLevel() {
+      return traceLevel();
+    },
+    onDidChangeLogLevel: traceLevelChanged.event,
+    trace: (message: string) => log.info(message),
+    debug: (message: string) => log.info(message),
+    info: (message: string) => log.info(message),
+    warn: (message: string) => log.warn(message),
+    error: (message: string | Error) => log.error(message),
+    append: (value: string) => log.append(value),
+    appendLine: (value: string) => log.appendLine(value),
+    replace: (value: string) => log.replace(value),
+    clear: () => log.clear(),
+    show: (preserveFocus?: boolean) => log.show(preserveFocus),
+    hide: () => log.hide(),
+    dispose: () => undefined,
+  } as vscode.LogOutputChannel;
 }
 
 async function start(): Promise<void> {
@@ -157,13 +270,22 @@ async function start(): Promise<void> {
     await reportNotFound(found);
     return;
   }
+  if (found.source === OWN_ENVIRONMENT && ownCopyIsStale()) {
+    log.info("this extension carries a different renga than the one it installed: reinstalling");
+    await installAndStart("private");
+    return;
+  }
   log.info(`starting ${found.command} ${found.args.join(" ")} (found through ${found.source})`);
   const extraEnv = vscode.workspace.getConfiguration(SECTION).get<Record<string, string>>("server.env", {});
+  const key = await extension.secrets.get(KEY_SECRET);
+  serverKey = key;
   const serverOptions: ServerOptions = {
     command: found.command,
     args: found.args,
     transport: TransportKind.stdio,
-    options: { env: { ...process.env, ...extraEnv } },
+    // The key set with "Renga: Set API Key" wins over one in the environment VS Code started
+    // from. It goes only into the server's environment: never into settings or the log.
+    options: { env: { ...process.env, ...extraEnv, ...(key ? { ANTHROPIC_API_KEY: key } : {}) } },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: languages().flatMap((language) => [
@@ -171,7 +293,17 @@ async function start(): Promise<void> {
       { scheme: "untitled", language },
     ]),
     outputChannel: log,
-    traceOutputChannel: log,
+    traceOutputChannel: traceChannel(),
+    stdioOptions: {
+      stdout: (input) => readline.createInterface({ input, crlfDelay: Infinity }).on("line", (line) => log.info(line)),
+      stderr: (input) => {
+        const read = serverLogReader();
+        readline.createInterface({ input, crlfDelay: Infinity }).on("line", (line) => {
+          const { level, text } = placeRecord(read(line), log.logLevel);
+          log[level](text);
+        });
+      },
+    },
     initializationOptions: {
       [SECTION]: serverSettings(),
       editorInfo: { name: vscode.env.appName, version: vscode.version },
@@ -197,6 +329,26 @@ async function start(): Promise<void> {
       renderStatus();
     }
   });
+  // Registered before start() so they replace languageclient's own handlers from the first
+  // message on.
+  client.onNotification("renga/status", (params: RengaStatus) => {
+    lastStatus = params;
+    renderStatus();
+  });
+  // Replaces languageclient's own handler: a message about the key gets a button that sets it.
+  client.onNotification(ShowMessageNotification.type, (params) => {
+    const show =
+      params.type === MessageType.Error
+        ? vscode.window.showErrorMessage
+        : params.type === MessageType.Warning
+          ? vscode.window.showWarningMessage
+          : vscode.window.showInformationMessage;
+    if (/ANTHROPIC_API_KEY|x-api-key/i.test(params.message)) {
+      void show(params.message, "Set API Key").then((choice) => choice && setApiKey());
+    } else {
+      void show(params.message);
+    }
+  });
   lastStatus = { state: "starting" };
   renderStatus();
   try {
@@ -212,13 +364,9 @@ async function start(): Promise<void> {
   }
   const info = client.initializeResult?.serverInfo;
   log.info(`started ${info?.name ?? "renga"} ${info?.version ?? ""}`);
-  client.onNotification("renga/status", (params: RengaStatus) => {
-    lastStatus = params;
-    renderStatus();
-  });
 }
 
-async function restart(): Promise<void> {
+async function stopClient(): Promise<void> {
   const old = client;
   client = undefined;
   if (old) {
@@ -228,7 +376,45 @@ async function restart(): Promise<void> {
       log.warn(`stopping the server: ${String(error)}`);
     }
   }
-  await start();
+}
+
+function restart(): Promise<void> {
+  return serialized(async () => {
+    await stopClient();
+    await start();
+  });
+}
+
+function restartIfKeyChanged(): Promise<void> {
+  return serialized(async () => {
+    if ((await extension.secrets.get(KEY_SECRET)) === serverKey || !client) return;
+    await stopClient();
+    await start();
+  });
+}
+
+// -- the API key ---------------------------------------------------------------------------------
+
+async function setApiKey(): Promise<void> {
+  const key = await vscode.window.showInputBox({
+    title: "renga: Anthropic API key",
+    prompt: "Kept in VS Code's secret storage and given to the renga server as ANTHROPIC_API_KEY.",
+    placeHolder: "sk-ant-...",
+    password: true,
+    ignoreFocusOut: true,
+    validateInput: (value) => (/\s/.test(value.trim()) ? "An API key has no spaces." : undefined),
+  });
+  if (!key?.trim()) return;
+  await extension.secrets.store(KEY_SECRET, key.trim());
+  log.info("API key set (kept in VS Code's secret storage); restarting the server");
+  await restartIfKeyChanged();
+  void vscode.window.setStatusBarMessage("renga: API key set", 3000);
+}
+
+async function clearApiKey(): Promise<void> {
+  await extension.secrets.delete(KEY_SECRET);
+  log.info("API key cleared from VS Code's secret storage; restarting the server");
+  await restartIfKeyChanged();
 }
 
 // -- status bar ----------------------------------------------------------------------------------
@@ -254,6 +440,7 @@ async function showMenu(): Promise<void> {
     { label: "$(edit) Refactor Selection with Instruction…", command: "renga.client.refactor" },
     { label: "$(files) Refactor Workspace with Instruction…", command: "renga.client.refactorWorkspace" },
     { label: "$(graph) Show Usage and Spend", command: "renga.client.showUsage" },
+    { label: "$(key) Set API Key…", command: "renga.client.setApiKey" },
     { label: "$(debug-restart) Restart Server", command: "renga.client.restart" },
     { label: "$(output) Show Log", command: "renga.client.showLog" },
   ];

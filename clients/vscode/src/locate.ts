@@ -1,8 +1,10 @@
 /**
  * Finding the renga language server: the `renga.server.path` setting, else the
  * `renga.server.interpreter` setting, else the Python extension's active environment,
- * else `renga` on PATH. Pure logic; the file system and process checks come in as a Probe
- * so the order and the messages are unit-tested.
+ * else `renga` on PATH, else the private environment the extension installed (install.ts).
+ * A renga the user installed themselves wins over the extension's own copy. Pure logic; the
+ * file system and process checks come in as a Probe so the order and the messages are
+ * unit-tested.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -18,8 +20,8 @@ export interface ServerCommand {
 export interface Fix {
   /** Button label. */
   label: string;
-  /** A shell command that fixes it, run in a terminal. */
-  shell?: string;
+  /** Install the bundled wheel: into a private environment, or into this interpreter. */
+  install?: "private" | string[];
   /** A setting to open instead. */
   setting?: string;
 }
@@ -34,6 +36,12 @@ export interface LocateInput {
   interpreter: string[];
   /** The Python extension's active interpreter, when that extension is installed. */
   pythonEnvironment?: string;
+  /** The `renga` of the extension's private environment, when a complete install exists. */
+  installed?: string;
+  /** Whether this build of the extension carries a renga wheel it can install. */
+  canInstall: boolean;
+  /** `vscode.env.remoteName` (ssh-remote, wsl, ...) in a remote window. */
+  remote?: string;
 }
 
 export interface Probe {
@@ -43,14 +51,18 @@ export interface Probe {
   which(name: string): string | undefined;
 }
 
-export const INSTALL = "renga-lsp";
+/** The `source` of a server found in the extension's own environment. */
+export const OWN_ENVIRONMENT = "the extension's own environment";
 
-function quote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'"'"'`)}'`;
-}
+/** How to install from a checkout when this build has no wheel (a development build). */
+export const FROM_CHECKOUT = "`pip install .` in a checkout of the renga repository";
 
-function pipInstall(python: string[]): string {
-  return [...python, "-m", "pip", "install", "--upgrade", INSTALL].map(quote).join(" ");
+/** Where machine-specific settings go in a remote window: User settings reach the remote too
+ * (the settings are window-scoped), and Remote settings override them there. */
+function settingsHint(remote: string | undefined): string {
+  return remote
+    ? ` In this remote window (${remote}) paths are on the remote machine: set them in your User settings or in the Remote settings (Preferences: Open Remote Settings).`
+    : "";
 }
 
 export function locateServer(input: LocateInput, probe: Probe): ServerCommand | NotFound {
@@ -60,7 +72,7 @@ export function locateServer(input: LocateInput, probe: Probe): ServerCommand | 
       return { command: configured, args: ["serve"], source: "setting renga.server.path" };
     }
     return {
-      message: `renga: renga.server.path is set to ${configured}, which is not an executable file.`,
+      message: `renga: renga.server.path is set to ${configured}, which is not an executable file.${settingsHint(input.remote)}`,
       fixes: [{ label: "Open Setting", setting: "renga.server.path" }],
     };
   }
@@ -73,12 +85,14 @@ export function locateServer(input: LocateInput, probe: Probe): ServerCommand | 
         source: "setting renga.server.interpreter",
       };
     }
+    const fixes: Fix[] = input.canInstall ? [{ label: "Install renga There", install: interpreter }] : [];
+    fixes.push({ label: "Open Setting", setting: "renga.server.interpreter" });
     return {
-      message: `renga: the interpreter in renga.server.interpreter (${interpreter.join(" ")}) cannot import renga.`,
-      fixes: [
-        { label: "Install renga There", shell: pipInstall(interpreter) },
-        { label: "Open Setting", setting: "renga.server.interpreter" },
-      ],
+      message:
+        `renga: the interpreter in renga.server.interpreter (${interpreter.join(" ")}) cannot import renga.` +
+        (input.canInstall ? "" : ` Install it there with ${FROM_CHECKOUT}.`) +
+        settingsHint(input.remote),
+      fixes,
     };
   }
   if (input.pythonEnvironment && probe.hasRenga([input.pythonEnvironment])) {
@@ -92,21 +106,25 @@ export function locateServer(input: LocateInput, probe: Probe): ServerCommand | 
   if (onPath) {
     return { command: onPath, args: ["serve"], source: "PATH" };
   }
+  if (input.installed) {
+    return { command: input.installed, args: ["serve"], source: OWN_ENVIRONMENT };
+  }
   const fixes: Fix[] = [];
-  if (input.pythonEnvironment) {
-    fixes.push({
-      label: "Install in Active Python Environment",
-      shell: pipInstall([input.pythonEnvironment]),
-    });
-  } else {
-    fixes.push({ label: "Install with pip", shell: `python3 -m pip install --user ${INSTALL}` });
+  if (input.canInstall) {
+    fixes.push({ label: "Install renga", install: "private" });
+    if (input.pythonEnvironment) {
+      fixes.push({ label: "Install in Active Python Environment", install: [input.pythonEnvironment] });
+    }
   }
   fixes.push({ label: "Set Path", setting: "renga.server.path" });
   const where = input.pythonEnvironment
     ? `in the active Python environment (${input.pythonEnvironment}) or on PATH`
     : "on PATH (and the Python extension is not installed)";
+  const how = input.canInstall
+    ? "Install it into a private environment of this extension (needs Python 3.11+; its dependencies come from PyPI)"
+    : `Install it with ${FROM_CHECKOUT}`;
   return {
-    message: `renga: the renga language server was not found ${where}. Install it with \`pip install ${INSTALL}\`, or set renga.server.path or renga.server.interpreter.`,
+    message: `renga: the renga language server was not found ${where}. ${how}, or set renga.server.path or renga.server.interpreter.${settingsHint(input.remote)}`,
     fixes,
   };
 }

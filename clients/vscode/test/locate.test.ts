@@ -14,11 +14,11 @@ function probe(opts: { executables?: string[]; withRenga?: string[]; onPath?: st
   };
 }
 
-const none = { path: "", interpreter: [] as string[] };
+const none = { path: "", interpreter: [] as string[], canInstall: true };
 
 test("the path setting wins over everything else", () => {
   const found = locateServer(
-    { path: "/opt/renga/bin/renga", interpreter: ["/usr/bin/python3"], pythonEnvironment: "/venv/bin/python" },
+    { ...none, path: "/opt/renga/bin/renga", interpreter: ["/usr/bin/python3"], pythonEnvironment: "/venv/bin/python" },
     probe({ executables: ["/opt/renga/bin/renga"], withRenga: ["/usr/bin/python3", "/venv/bin/python"], onPath: "/usr/bin/renga" }),
   ) as ServerCommand;
   assert.deepEqual([found.command, found.args], ["/opt/renga/bin/renga", ["serve"]]);
@@ -39,10 +39,11 @@ test("an interpreter setting runs renga as a module, keeping its arguments", () 
   assert.deepEqual([found.command, found.args], ["/usr/bin/env", ["python3", "-m", "renga", "serve"]]);
 });
 
-test("an interpreter without renga offers to install it there", () => {
+test("an interpreter without renga offers to install the bundled wheel there", () => {
   const result = locateServer({ ...none, interpreter: ["/home/me/my env/python"] }, probe()) as NotFound;
   assert.ok(isNotFound(result));
-  assert.equal(result.fixes[0].shell, "'/home/me/my env/python' -m pip install --upgrade renga-lsp");
+  assert.deepEqual(result.fixes[0].install, ["/home/me/my env/python"]);
+  assert.equal(result.fixes[1].setting, "renga.server.interpreter");
 });
 
 test("the Python extension's environment comes before PATH when it has renga", () => {
@@ -62,18 +63,42 @@ test("PATH is used when the active environment lacks renga", () => {
   assert.equal(found.source, "PATH");
 });
 
-test("nothing found: the message says where it looked and the fix installs into the active environment", () => {
+test("nothing found: the message says where it looked; the first fix installs a private copy", () => {
   const result = locateServer({ ...none, pythonEnvironment: "/venv/bin/python" }, probe()) as NotFound;
   assert.ok(isNotFound(result));
   assert.match(result.message, /active Python environment \(\/venv\/bin\/python\)/);
-  assert.match(result.message, /pip install renga-lsp/);
-  assert.equal(result.fixes[0].shell, "/venv/bin/python -m pip install --upgrade renga-lsp");
-  assert.equal(result.fixes[1].setting, "renga.server.path");
+  assert.match(result.message, /private environment .*Python 3\.11\+.*PyPI/);
+  assert.doesNotMatch(result.message, /renga-lsp/); // not on the package index
+  assert.deepEqual(
+    result.fixes.map((f) => [f.label, f.install ?? f.setting]),
+    [
+      ["Install renga", "private"],
+      ["Install in Active Python Environment", ["/venv/bin/python"]],
+      ["Set Path", "renga.server.path"],
+    ],
+  );
 });
 
-test("nothing found without the Python extension: a plain pip install", () => {
-  const result = locateServer(none, probe()) as NotFound;
-  assert.match(result.fixes[0].shell ?? "", /pip install --user renga-lsp/);
+test("a build without a wheel says how to install from a checkout and offers no install", () => {
+  const result = locateServer({ ...none, canInstall: false }, probe()) as NotFound;
+  assert.match(result.message, /pip install \.` in a checkout/);
+  assert.deepEqual(result.fixes.map((f) => f.setting), ["renga.server.path"]);
+});
+
+test("the extension's own install is used when nothing else has renga, and loses to PATH", () => {
+  const own = "/storage/server/venv/bin/renga";
+  const found = locateServer({ ...none, installed: own }, probe()) as ServerCommand;
+  assert.deepEqual([found.command, found.args, found.source], [own, ["serve"], "the extension's own environment"]);
+  const onPath = locateServer({ ...none, installed: own }, probe({ onPath: "/usr/bin/renga" })) as ServerCommand;
+  assert.equal(onPath.command, "/usr/bin/renga");
+});
+
+test("in a remote window the messages say where the server settings go", () => {
+  const bad = locateServer({ ...none, path: "/home/me/renga", remote: "ssh-remote" }, probe()) as NotFound;
+  assert.match(bad.message, /remote window \(ssh-remote\).*User settings or in the Remote settings/);
+  const missing = locateServer({ ...none, remote: "wsl" }, probe()) as NotFound;
+  assert.match(missing.message, /Preferences: Open Remote Settings/);
+  assert.doesNotMatch((locateServer(none, probe()) as NotFound).message, /remote/);
 });
 
 test("the system probe finds executables on PATH and ignores plain files", () => {
