@@ -142,7 +142,7 @@ async def test_create_returns_tool_calls(anthropic_server: AnthropicTestServer) 
     reply = await client.create(request(role="smart", interactive=False, prefill=""))
     await client.aclose()
     assert reply.tool_calls[0]["name"] == "edit" and reply.tool_calls[0]["input"] == {"text": "x"}
-    assert reply.model == "claude-sonnet-4-5"
+    assert reply.model == "claude-sonnet-5-5"
 
 
 def test_missing_credentials_name_what_to_set() -> None:
