@@ -20,7 +20,7 @@ from renga.model.catalog import Usage
 from renga.usage import Ledger, default_path, percentile, render_markdown
 
 HAIKU = "claude-haiku-4-5"
-SONNET = "claude-sonnet-5-5"
+SONNET = "claude-sonnet-4-6"
 
 
 def test_totals_survive_a_restart_by_feature_and_model(tmp_path: Path) -> None:
