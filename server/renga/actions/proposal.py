@@ -2,9 +2,9 @@
 
 The model never answers in prose: each request asks for one tool, whose input schema is the
 shape of the answer. It is forced (``tool_choice``) where the model accepts that; elsewhere
-(Sonnet 5.5) ``renga.model.request`` asks for it with a strict tool and the prompt instead, and an
-answer without the call fails the checks like any other. An answer that does not fit the schema is a failed check like
-any other: it is sent back once with the error, then reported.
+(Sonnet 5.5) ``renga.model.request`` asks for it with a strict tool and the prompt instead. An
+answer without the call, or one that does not fit the schema, is a failed check like any other:
+it is sent back once with the error, then reported.
 """
 
 from __future__ import annotations
