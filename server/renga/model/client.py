@@ -704,7 +704,11 @@ class ModelClient:
 
     async def list_models(self) -> list[dict[str, Any]]:
         """Every model the key can reach, retired ones included (``GET /v1/models``), as JSON."""
-        sdk = self._sdk().with_options(max_retries=0, timeout=httpx2.Timeout(10.0, connect=5.0))
+        # A connection of its own: the pooled keep-alive one stays free for the first completion.
+        http = anthropic.DefaultAsyncHttpxClient()
+        sdk = self._sdk().with_options(
+            max_retries=0, timeout=httpx2.Timeout(10.0, connect=5.0), http_client=http
+        )
         try:
             out: list[dict[str, Any]] = []
             async for info in sdk.models.list(
@@ -714,6 +718,8 @@ class ModelClient:
             return out
         except Exception as exc:
             raise translate(exc) from exc
+        finally:
+            await http.aclose()
 
     async def aclose(self) -> None:
         if self._lineup_task is not None and not self._lineup_task.done():
