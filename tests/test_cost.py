@@ -121,3 +121,18 @@ def test_failed_calls_cost_nothing_in_the_ledger(tmp_path: Path) -> None:
     ledger.record("completion", Usage("claude-haiku-4-5", input_tokens=900_000, failed=True))
     assert ledger.spend_today() == 0.0
     assert ledger.periods()["today"]["byFeature"]["completion"]["calls"] == 1
+
+
+def test_repricing_the_fast_roles_usage_per_model(tmp_path: Path) -> None:
+    from renga.cost import repriced
+
+    ledger = Ledger(tmp_path / "u.sqlite3")
+    for _ in range(10):
+        ledger.record("completion", Usage("claude-haiku-4-5", input_tokens=3000, output_tokens=40))
+    ledger.record("refactor", Usage("claude-sonnet-5-5", input_tokens=9000, output_tokens=900))
+    fast = ledger.fast_role_usage()
+    assert list(fast) == ["claude-haiku-4-5"]  # refactors are the smart role's
+    on_haiku_4_5 = repriced(fast, "claude-haiku-4-5")
+    assert on_haiku_4_5 == pytest.approx(fast["claude-haiku-4-5"]["cost_usd"])
+    # Haiku 5.5: a tenth of the price per token, 1.3 times the tokens.
+    assert repriced(fast, "claude-haiku-5-5") == pytest.approx(on_haiku_4_5 * 0.13)

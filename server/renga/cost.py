@@ -9,13 +9,14 @@ A cap of 0 USD allows no spending at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from renga.config import Settings
-from renga.model.catalog import tokenizer_ratio
+from renga.model.catalog import price_of, tokenizer_ratio
 from renga.model.errors import Failure, ModelError
 from renga.model.request import ModelRequest
+from renga.usage import TOKEN_FIELDS
 
 
 class BudgetExceeded(ModelError):
@@ -77,3 +78,20 @@ class CostGate:
                 "(cost.dailyCapUsd); completions are paused until tomorrow or a higher cap",
                 daily=True,
             )
+
+
+def repriced(by_model: Mapping[str, Mapping[str, Any]], model: str) -> float:
+    """What calls recorded per model (``Ledger.fast_role_usage``) would have cost on ``model``:
+    the same text counted in ``model``'s tokenizer, at its prices. Each model's average call
+    decides Haiku 5.5's price tier; cache hits are taken as recorded (a model that caches from
+    fewer tokens would have cached more: this is an upper bound for it)."""
+    price = price_of(model)
+    total = 0.0
+    for recorded, t in by_model.items():
+        calls = int(t.get("calls") or 0)
+        if not calls:
+            continue
+        scale = tokenizer_ratio(model) / tokenizer_ratio(recorded)
+        per_call = [float(t.get(f) or 0) * scale / calls for f in TOKEN_FIELDS]
+        total += calls * price.cost(*per_call)
+    return total

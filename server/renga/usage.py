@@ -335,6 +335,19 @@ class Ledger:
             samples[feature][stage].append(ms)
         return {feature: stage_summary(stages) for feature, stages in sorted(samples.items())}
 
+    def fast_role_usage(self, days: int | None = 30) -> dict[str, dict[str, Any]]:
+        """The fast role's calls (completions, quick actions, workspace-refactor steps) per
+        model since ``days`` ago: what ``renga doctor`` reprices for each fast model."""
+        rows = self._read(
+            "SELECT model, COUNT(*), SUM(input_tokens), SUM(output_tokens),"
+            " SUM(cache_creation_input_tokens), SUM(cache_read_input_tokens), SUM(cost_usd)"
+            " FROM calls WHERE day >= ? AND (feature = 'completion' OR feature = 'refactor.step'"
+            " OR feature LIKE 'action.%') GROUP BY model ORDER BY model",
+            (self._since(days),),
+        )
+        names = ("calls", *TOKEN_FIELDS, "cost_usd")
+        return {row[0]: dict(zip(names, row[1:], strict=True)) for row in rows}
+
     def periods(self) -> dict[str, Any]:
         """Today, the last 7 days and all time, from the database (what ``renga usage`` shows)."""
         out: dict[str, Any] = {}

@@ -32,7 +32,7 @@ class Price:
     long_prompt_tokens: int = 0
     long_factor: float = 1.0
 
-    def cost(self, input: int, output: int, cache_write: int, cache_read: int) -> float:
+    def cost(self, input: float, output: float, cache_write: float, cache_read: float) -> float:
         """USD for one request's tokens."""
         factor = 1.0
         if self.long_prompt_tokens and input + cache_write + cache_read > self.long_prompt_tokens:
