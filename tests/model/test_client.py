@@ -432,3 +432,16 @@ def test_bedrock_bodies_per_generation() -> None:
     assert vertex._kwargs(request(), "claude-haiku-4-5")[0]["model"] == (
         "claude-haiku-4-5@20251001"
     )
+
+
+async def test_bedrock_5x_models_go_through_the_messages_api_endpoint() -> None:
+    client = ModelClient(Settings(provider="bedrock", aws_region="us-east-1"), environ={})
+    client.problem = lambda: None  # type: ignore[method-assign]  # no boto3 needed to build
+    mantle = client._sdk("claude-sonnet-5-5")
+    invoke = client._sdk("claude-haiku-4-5")
+    assert isinstance(mantle, anthropic.AsyncAnthropicBedrockMantle)
+    assert "bedrock-mantle.us-east-1" in str(mantle.base_url)
+    assert isinstance(invoke, anthropic.AsyncAnthropicBedrock)
+    assert "bedrock-runtime.us-east-1" in str(invoke.base_url)
+    assert client._sdk("claude-haiku-5-5") is mantle  # one client per endpoint
+    await client.aclose()
