@@ -187,3 +187,27 @@ async def test_a_pinned_sonnet_4_5_moves_to_sonnet_5_5_and_the_user_is_told_once
     # Skipped from the Models API's word: no request ever named it, none got a 400.
     assert all("sonnet-4-5" not in r.body["model"] for r in anthropic_server.messages_requests())
     assert_spoken_correctly(anthropic_server)
+
+
+async def test_smart_effort_lets_refactors_think_and_the_answer_after_the_thinking_is_used(
+    anthropic_server: AnthropicTestServer, workspace: Path, tmp_path: Path
+) -> None:
+    anthropic_server.responder = respond
+    client, _ = await session(anthropic_server, workspace, tmp_path, RENGA_SMART_EFFORT="high")
+    try:
+        uri = open_document(client, workspace / "geometry.py", SOURCE)
+        answer = await command(
+            client, "renga.refactor", {"uri": uri, "range": None, "instruction": "rename area"}
+        )
+    finally:
+        await client.shutdown_session()
+    assert answer["applied"] is True, answer
+    (refactor,) = anthropic_server.messages_requests()
+    assert refactor.body["thinking"] == {"type": "adaptive"}
+    assert refactor.body["output_config"] == {"effort": "high"}
+    assert refactor.body["tool_choice"] == {"type": "auto"}  # thinking: never a forced tool
+    # The server thought first (a thinking block before the tool call), and renga read past it.
+    assert refactor.status == 200 and thinks(
+        anthropic_server.behaviour("claude-sonnet-5-5"),  # type: ignore[arg-type]
+        refactor.body,
+    )
