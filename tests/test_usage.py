@@ -269,3 +269,11 @@ def test_each_call_is_shown_at_its_models_real_price(tmp_path: Path) -> None:
     assert by_model["claude-haiku-5-5"]["cost_usd"] == pytest.approx(0.00029)
     assert by_model[HAIKU]["cost_usd"] == pytest.approx(0.0029)
     assert by_model[SONNET]["cost_usd"] == 0.0  # failed: not billed
+
+
+def test_usage_says_when_a_models_cost_is_an_upper_bound(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "usage.sqlite3")
+    ledger.record("completion", Usage(HAIKU, input_tokens=100))
+    assert "upper bound" not in ledger.markdown()
+    ledger.record("completion", Usage("qwen3-coder", input_tokens=100))
+    assert "No price is known for qwen3-coder" in ledger.markdown()

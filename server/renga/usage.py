@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from renga.model.catalog import Usage
+from renga.model.catalog import Usage, price_known
 
 log = logging.getLogger(__name__)
 
@@ -433,6 +433,14 @@ def render_markdown(summary: dict[str, Any]) -> str:
             lines.append("")
         if period["timings"]:
             lines += _timings_table(period["timings"])
+    models = {m for key, _t, _d in PERIODS for m in summary["periods"][key]["byModel"]}
+    unpriced = sorted(m for m in models if not price_known(m))
+    if unpriced:
+        lines += [
+            f"No price is known for {', '.join(unpriced)}: costed at the dearest current Claude "
+            "model's prices, so those costs are an upper bound.",
+            "",
+        ]
     if summary.get("ledger"):
         lines.append(f"Ledger: `{summary['ledger']}`")
     return "\n".join(lines).rstrip("\n") + "\n"
