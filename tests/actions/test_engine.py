@@ -7,7 +7,7 @@ from pathlib import Path
 from anthropic_server import AnthropicTestServer, Reply
 from renga.actions.engine import Job, estimate_usd, run
 from renga.actions.files import Files
-from renga.config import Settings
+from renga.config import ModelSettings, Settings
 from renga.model.catalog import Usage
 from renga.model.client import ModelClient
 
@@ -108,3 +108,23 @@ def test_estimates_price_the_model() -> None:
     dear = estimate_usd("claude-sonnet-4-5", "x" * 3500, output_tokens=1000)
     assert round(dear / cheap, 6) == 3.0
     assert round(cheap, 6) == round((1000 * 1 + 1000 * 5) / 1e6, 6)
+
+
+async def test_a_retry_sends_the_thinking_back_before_the_tool_call(
+    anthropic_server: AnthropicTestServer, tmp_path: Path
+) -> None:
+    (tmp_path / "m.py").write_text("x = 1\n")
+    first = edit("y = 1", "z = 1")
+    first.thinking = "Rename x."
+    anthropic_server.enqueue(first, edit("x = 1", "z = 1"))
+    model = ModelClient(
+        Settings(base_url=anthropic_server.base_url, models=ModelSettings(smart_effort="medium")),
+        environ={"ANTHROPIC_API_KEY": "sk-test"},
+    )
+    outcome = await run(model, job(tmp_path))
+    await model.aclose()
+    assert outcome.error is None
+    _, second = anthropic_server.messages_requests()
+    answer = second.body["messages"][1]["content"]
+    assert [b["type"] for b in answer] == ["thinking", "tool_use"]
+    assert answer[0]["thinking"] == "Rename x." and answer[0]["signature"]

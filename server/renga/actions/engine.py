@@ -108,6 +108,8 @@ def answer_turns(reply: Reply, errors: list[str]) -> list[dict[str, Any]]:
             {"role": "assistant", "content": content or [{"type": "text", "text": "(nothing)"}]},
             {"role": "user", "content": retry_text(errors)},
         ]
+    # A thinking model's tool calls go back with the thinking that preceded them.
+    content = [*reply.thinking, *content]
     results = [
         {
             "type": "tool_result",

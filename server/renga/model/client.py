@@ -16,7 +16,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -94,6 +94,9 @@ class Reply:
     tool_calls: list[dict[str, Any]]
     stop_reason: str | None
     usage: Usage
+    # The thinking blocks (with their signatures) a thinking model answered first: a follow-up
+    # turn sends them back before the tool calls, as the API expects of a thinking model.
+    thinking: list[dict[str, Any]] = field(default_factory=list)
 
 
 class TextStream:
@@ -612,7 +615,14 @@ class ModelClient:
                 for b in message.content
                 if b.type == "tool_use"
             ]
-            return Reply(model, text, calls, message.stop_reason, usage)
+            thinking = [
+                {"type": "thinking", "thinking": b.thinking, "signature": b.signature}
+                if b.type == "thinking"
+                else {"type": "redacted_thinking", "data": b.data}
+                for b in message.content
+                if b.type in ("thinking", "redacted_thinking")
+            ]
+            return Reply(model, text, calls, message.stop_reason, usage, thinking)
         raise ModelError(Failure.NOT_FOUND, f"no usable model for the {request.role} role")
 
     async def count_tokens(self, request: ModelRequest) -> int:
