@@ -28,7 +28,16 @@ client that hangs up is seen within about 50 ms (``RecordedRequest.client_discon
 Token model: text is split by :func:`tokenize` into pieces of at most four non-space
 characters (an optional leading space attached) and whitespace runs; one piece is one
 output token and one ``content_block_delta``. Input tokens are estimated by
-:func:`estimate_input_tokens` as ``len(json)//4``.
+:func:`estimate_input_tokens` as ``len(json)//4`` (x1.3 for the 5.x models' tokenizer).
+
+Today's lineup (December 2026, ``shared/notes/claude-api.md``): the models of :data:`LINEUP`
+behave per model, as the Claude API does: a retired id answers 404; prefill, sampling
+parameters, thinking types and efforts a model refuses, and forced ``tool_choice`` on Sonnet 5.5
+(count_tokens too), answer the notes' 400s; the 5.x models think when ``thinking`` is omitted (a
+thinking block at index 0, its tokens counted against ``max_tokens``); each model caches from its
+own minimum; ``GET /v1/models`` lists the lineup with lifecycle and capabilities. A request that
+the lineup refuses does not use up a scripted reply. Model ids not in the lineup (``"m"``, local
+models) are answered as before, and ``lineup=False`` (``--no-lineup``) turns all of it off.
 """
 
 from __future__ import annotations
@@ -54,11 +63,13 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 __all__ = [
     "DEFAULT_TEXT",
+    "LINEUP",
     "AnthropicTestServer",
+    "Behaviour",
     "RecordedRequest",
     "Reply",
     "estimate_input_tokens",
@@ -94,6 +105,240 @@ ERROR_MESSAGES: dict[int, str] = {
     504: "Request timed out",
     529: "Overloaded",
 }
+
+PREFILL_MESSAGE = (
+    "This model does not support assistant message prefill. "
+    "The conversation must end with a user message."
+)
+FORCED_TOOL_MESSAGE = 'tool_choice: type "tool" and "any" are not supported for this model.'
+DEFAULT_THINKING = (
+    "The user wants code that fits here. Look at the surrounding definitions and the names in "
+    "scope, then answer with only what belongs at the cursor."
+)
+
+
+@dataclass
+class Behaviour:
+    """How one model of today's lineup answers (the notes' behaviour table)."""
+
+    id: str
+    display_name: str
+    line: str
+    created_at: str
+    aliases: tuple[str, ...] = ()
+    lifecycle: str = "active"
+    deprecated_at: str | None = None
+    retires_at: str | None = None
+    prefill: bool = False
+    thinks_by_default: bool = False
+    thinking_types: tuple[str, ...] = ("disabled",)
+    efforts: tuple[str, ...] = ()
+    # Efforts at which thinking "disabled" is accepted (None: any).
+    disabled_efforts: tuple[str, ...] | None = None
+    forced_tools: bool = True
+    structured_outputs: bool = False
+    cache_min_tokens: int = 1024
+    token_factor: float = 1.0  # the 5.x tokenizer counts about 30% more
+
+    def info(self) -> dict[str, Any]:
+        """The model as ``GET /v1/models`` lists it."""
+        yes_no = {"supported": True}, {"supported": False}
+
+        def flag(ok: bool) -> dict[str, bool]:
+            return dict(yes_no[0] if ok else yes_no[1])
+
+        efforts = {e: flag(e in self.efforts) for e in ("low", "medium", "high", "xhigh", "max")}
+        return {
+            "type": "model",
+            "id": self.id,
+            "display_name": self.display_name,
+            "created_at": self.created_at,
+            "lifecycle": self.lifecycle,
+            "deprecated_at": self.deprecated_at,
+            "retires_at": self.retires_at,
+            "line": self.line,
+            "max_input_tokens": 200_000 if self.token_factor == 1.0 else 1_000_000,
+            "max_tokens": 64_000 if self.token_factor == 1.0 else 128_000,
+            "capabilities": {
+                "thinking": {
+                    "supported": True,
+                    "types": {
+                        t: flag(t in self.thinking_types)
+                        for t in ("adaptive", "between_tools", "disabled", "enabled")
+                    },
+                },
+                "effort": {"supported": bool(self.efforts), **efforts},
+                "structured_outputs": flag(self.structured_outputs),
+            },
+        }
+
+
+_FIVE = {
+    "efforts": ("low", "medium", "high", "max"),
+    "token_factor": 1.3,
+    "structured_outputs": True,
+}
+LINEUP: tuple[Behaviour, ...] = (
+    Behaviour(
+        "claude-haiku-4-5-20251001",
+        "Claude Haiku 4.5",
+        "haiku",
+        "2025-10-01T00:00:00Z",
+        aliases=("claude-haiku-4-5",),
+        prefill=True,
+        thinking_types=("enabled", "disabled"),
+        cache_min_tokens=4096,
+    ),
+    Behaviour(
+        "claude-haiku-5-5",
+        "Claude Haiku 5.5",
+        "haiku",
+        "2026-10-07T00:00:00Z",
+        thinks_by_default=True,
+        thinking_types=("adaptive", "disabled"),
+        disabled_efforts=("low", "medium", "high"),
+        cache_min_tokens=512,
+        **_FIVE,  # type: ignore[arg-type]
+    ),
+    Behaviour(
+        "claude-sonnet-4-5-20250929",
+        "Claude Sonnet 4.5",
+        "sonnet",
+        "2025-09-29T00:00:00Z",
+        aliases=("claude-sonnet-4-5",),
+        lifecycle="retired",
+        deprecated_at="2026-08-01T00:00:00Z",
+        retires_at="2026-11-30T00:00:00Z",
+        prefill=True,
+        thinking_types=("enabled", "disabled"),
+    ),
+    Behaviour(
+        "claude-sonnet-4-6",
+        "Claude Sonnet 4.6",
+        "sonnet",
+        "2026-02-17T00:00:00Z",
+        lifecycle="deprecated",
+        deprecated_at="2026-10-01T00:00:00Z",
+        retires_at="2027-02-17T00:00:00Z",
+        thinking_types=("adaptive", "disabled", "enabled"),
+        efforts=("low", "medium", "high", "max"),
+        structured_outputs=True,
+    ),
+    Behaviour(
+        "claude-sonnet-5",
+        "Claude Sonnet 5",
+        "sonnet",
+        "2026-05-01T00:00:00Z",
+        lifecycle="deprecated",
+        deprecated_at="2026-10-01T00:00:00Z",
+        retires_at="2027-06-30T00:00:00Z",
+        thinks_by_default=True,
+        thinking_types=("adaptive", "disabled"),
+        **_FIVE,  # type: ignore[arg-type]
+    ),
+    Behaviour(
+        "claude-sonnet-5-5",
+        "Claude Sonnet 5.5",
+        "sonnet",
+        "2026-09-28T00:00:00Z",
+        thinks_by_default=True,
+        thinking_types=("adaptive", "between_tools"),
+        forced_tools=False,
+        cache_min_tokens=512,
+        **_FIVE,  # type: ignore[arg-type]
+    ),
+    Behaviour(
+        "claude-opus-5-5",
+        "Claude Opus 5.5",
+        "opus",
+        "2026-09-28T00:00:00Z",
+        thinks_by_default=True,
+        thinking_types=("adaptive", "disabled"),
+        cache_min_tokens=512,
+        **_FIVE,  # type: ignore[arg-type]
+    ),
+)
+
+
+class Refused(Exception):
+    """A request the model refuses, as (status, error type, message)."""
+
+    def __init__(self, status: int, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_type = error_type
+        self.message = message
+
+
+def check_request(behaviour: Behaviour, body: dict[str, Any], *, count: bool = False) -> None:
+    """Raise :class:`Refused` where the Claude API refuses ``body`` for this model."""
+    if behaviour.lifecycle == "retired":
+        raise Refused(404, "not_found_error", f"model: {body.get('model')}")
+
+    def bad(message: str) -> Refused:
+        return Refused(400, "invalid_request_error", message)
+
+    for name in ("temperature", "top_p", "top_k"):
+        if name in body:
+            raise bad(f"{name}: Extra inputs are not permitted")
+    messages = body.get("messages") or []
+    if (
+        not behaviour.prefill
+        and messages
+        and isinstance(messages[-1], dict)
+        and messages[-1].get("role") == "assistant"
+    ):
+        raise bad(PREFILL_MESSAGE)
+    choice = body.get("tool_choice") or {}
+    forced = isinstance(choice, dict) and choice.get("type") in ("tool", "any")
+    if forced and not behaviour.forced_tools:
+        raise bad(FORCED_TOOL_MESSAGE)
+    config = body.get("output_config") or {}
+    effort = config.get("effort") if isinstance(config, dict) else None
+    if effort is not None and effort not in behaviour.efforts:
+        raise bad(f'output_config.effort: "{effort}" is not supported for this model.')
+    if isinstance(config, dict) and config.get("format") and not behaviour.structured_outputs:
+        raise bad("output_config.format: structured outputs are not supported for this model.")
+    thinking = body.get("thinking")
+    if isinstance(thinking, dict):
+        kind = thinking.get("type")
+        if kind not in behaviour.thinking_types:
+            raise bad(f'thinking.type: "{kind}" is not supported for this model.')
+        if kind == "disabled" and behaviour.disabled_efforts is not None:
+            level = effort or "medium"
+            if level not in behaviour.disabled_efforts:
+                raise bad(f'thinking.type "disabled" is not supported at effort "{level}".')
+    for tool in body.get("tools") or []:
+        if isinstance(tool, dict) and tool.get("strict"):
+            if not behaviour.structured_outputs:
+                raise bad("tools.strict: strict tools are not supported for this model.")
+            if not _closed(tool.get("input_schema")):
+                raise bad(
+                    "tools: strict tool schemas must set additionalProperties to false "
+                    "on every object."
+                )
+    del count  # count_tokens refuses the same (the notes: forced tools "count_tokens too")
+
+
+def _closed(schema: Any) -> bool:
+    if isinstance(schema, dict):
+        if schema.get("type") == "object" and schema.get("additionalProperties") is not False:
+            return False
+        return all(_closed(v) for v in schema.values())
+    if isinstance(schema, list):
+        return all(_closed(v) for v in schema)
+    return True
+
+
+def thinks(behaviour: Behaviour, body: dict[str, Any]) -> bool:
+    """Whether the model thinks before answering ``body`` (thinking on, nothing forced)."""
+    thinking = body.get("thinking")
+    kind = thinking.get("type") if isinstance(thinking, dict) else None
+    on = kind in ("adaptive", "enabled") or (kind is None and behaviour.thinks_by_default)
+    choice = body.get("tool_choice") or {}
+    forced = isinstance(choice, dict) and choice.get("type") in ("tool", "any")
+    return on and not forced
+
 
 _TOKEN_RE = re.compile(r" ?\S{1,4}|\s+")
 _POLL = 0.05  # seconds between checks of the stop flag while waiting
@@ -155,6 +400,8 @@ class Reply:
     cache_read_input_tokens: int | None = None
     stop_reason: str | None = None  # default: end_turn / tool_use / stop_sequence / max_tokens
     model: str | None = None  # default: the request's model
+    # What a thinking model thinks first (lineup models with thinking on); None: a default text.
+    thinking: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Reply:
@@ -374,7 +621,13 @@ class _Handler(BaseHTTPRequestHandler):
         rid = _random_id("req_")
         route = urlsplit(self.path).path.rstrip("/")
         try:
-            if self.command != "POST" or route not in ("/v1/messages", "/v1/messages/count_tokens"):
+            behaviour = owner.behaviour(body.get("model")) if isinstance(body, dict) else None
+            if self.command == "GET" and owner.lineup and route.startswith("/v1/models"):
+                self._models(rec, route, rid)
+            elif self.command != "POST" or route not in (
+                "/v1/messages",
+                "/v1/messages/count_tokens",
+            ):
                 rec.status = 404
                 self._send_error_json(404, rid, "not_found_error", f"Not found: {self.path}")
                 rec.completed = True
@@ -382,8 +635,12 @@ class _Handler(BaseHTTPRequestHandler):
                 rec.status = 400
                 self._send_error_json(400, rid, message=parse_error or "Body must be a JSON object")
                 rec.completed = True
+            elif behaviour is not None and (refused := owner.refusal(behaviour, body)):
+                rec.status = refused.status
+                self._send_error_json(refused.status, rid, refused.error_type, refused.message)
+                rec.completed = True
             elif route == "/v1/messages/count_tokens":
-                n = estimate_input_tokens(body)
+                n = owner.input_tokens(body)
                 rec.status = 200
                 rec.usage = {"input_tokens": n}
                 self._send_json(200, {"input_tokens": n}, rid)
@@ -410,6 +667,35 @@ class _Handler(BaseHTTPRequestHandler):
     do_PUT = _handle
     do_DELETE = _handle
     do_PATCH = _handle
+
+    # -- /v1/models -----------------------------------------------------------------------
+
+    def _models(self, rec: RecordedRequest, route: str, rid: str) -> None:
+        owner = self.server.owner
+        rec.status = 200
+        if route != "/v1/models":
+            wanted = route.removeprefix("/v1/models/")
+            found = owner.behaviour(wanted)
+            if found is None:
+                rec.status = 404
+                self._send_error_json(404, rid, "not_found_error", f"model: {wanted}")
+            else:
+                self._send_json(200, found.info(), rid)
+            rec.completed = True
+            return
+        query = parse_qs(urlsplit(self.path).query)
+        # Retired models only when asked for, as the API does.
+        stages = query.get("lifecycle[]") or query.get("lifecycle") or ["active", "deprecated"]
+        data = [b.info() for b in owner.models if b.lifecycle in stages]
+        data.sort(key=lambda m: m["created_at"], reverse=True)
+        page = {
+            "data": data,
+            "has_more": False,
+            "first_id": data[0]["id"] if data else None,
+            "last_id": data[-1]["id"] if data else None,
+        }
+        self._send_json(200, page, rid)
+        rec.completed = True
 
     # -- /v1/messages ---------------------------------------------------------------------
 
@@ -543,6 +829,8 @@ class _Handler(BaseHTTPRequestHandler):
         for index, (block, pieces) in enumerate(zip(plan.blocks, plan.pieces, strict=True)):
             if block["type"] == "text":
                 start = {"type": "text", "text": ""}
+            elif block["type"] == "thinking":
+                start = {"type": "thinking", "thinking": "", "signature": ""}
             else:
                 start = {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}
             event(
@@ -566,6 +854,8 @@ class _Handler(BaseHTTPRequestHandler):
                     raise _ClientGone
                 if block["type"] == "text":
                     delta = {"type": "text_delta", "text": piece}
+                elif block["type"] == "thinking":
+                    delta = {"type": "thinking_delta", "thinking": piece}
                 else:
                     delta = {"type": "input_json_delta", "partial_json": piece}
                 event(
@@ -577,6 +867,12 @@ class _Handler(BaseHTTPRequestHandler):
                 if block["type"] == "text":
                     sent_text.append(piece)
                     rec.text_sent = "".join(sent_text)
+            if block["type"] == "thinking":
+                signature = {"type": "signature_delta", "signature": block["signature"]}
+                event(
+                    "content_block_delta",
+                    {"type": "content_block_delta", "index": index, "delta": signature},
+                )
             event("content_block_stop", {"type": "content_block_stop", "index": index})
         if not before_delta(final=True):
             return
@@ -619,13 +915,18 @@ class AnthropicTestServer:
         port: int = 0,
         *,
         default_reply: Reply | None = None,
-        cache_min_tokens: int = 4096,
+        cache_min_tokens: int | None = None,
+        lineup: bool = True,
     ) -> None:
         self.host = host
         self.port = port
         self.default_reply = default_reply or Reply()
         self.responder: Callable[[RecordedRequest], Reply | str] | None = None
+        # One minimum for every model when given; else each lineup model's own (4096 for others).
         self.cache_min_tokens = cache_min_tokens
+        # Today's models, answered per model (module docstring); False: every model as any other.
+        self.lineup = lineup
+        self.models: list[Behaviour] = [dataclasses.replace(b) for b in LINEUP]
         self.cache: dict[str, int] = {}  # prefix hash -> prefix tokens
         self.errors: list[BaseException] = []  # exceptions raised by `responder`
         self._queue: collections.deque[Reply] = collections.deque()
@@ -756,6 +1057,38 @@ class AnthropicTestServer:
             self._queue.clear()
             self.cache.clear()
 
+    # -- the lineup ------------------------------------------------------------------------
+
+    def behaviour(self, model: Any) -> Behaviour | None:
+        """The lineup model ``model`` names (by id or alias); None when off or not listed."""
+        if not self.lineup or not isinstance(model, str):
+            return None
+        for b in self.models:
+            if model == b.id or model in b.aliases:
+                return b
+        return None
+
+    def refusal(self, behaviour: Behaviour, body: dict[str, Any]) -> Refused | None:
+        try:
+            check_request(behaviour, body)
+        except Refused as refused:
+            return refused
+        return None
+
+    def _factor(self, body: dict[str, Any]) -> float:
+        b = self.behaviour(body.get("model"))
+        return b.token_factor if b else 1.0
+
+    def _cache_min(self, body: dict[str, Any]) -> int:
+        if self.cache_min_tokens is not None:
+            return self.cache_min_tokens
+        b = self.behaviour(body.get("model"))
+        return b.cache_min_tokens if b else 4096
+
+    def input_tokens(self, body: dict[str, Any]) -> int:
+        """What count_tokens answers: the estimate, in the model's tokenizer."""
+        return max(int(estimate_input_tokens(body) * self._factor(body)), 1)
+
     # -- reply planning ---------------------------------------------------------------------
 
     def _cache_usage(self, body: dict[str, Any]) -> tuple[int, int, int]:
@@ -767,7 +1100,9 @@ class AnthropicTestServer:
         is the longest cached prefix ending at any block up to the last breakpoint; creation
         is the rest of the prefix up to the last breakpoint.
         """
-        total = estimate_input_tokens(body)
+        total = self.input_tokens(body)
+        factor = self._factor(body)
+        minimum = self._cache_min(body)
         blocks: list[Any] = []
         marks: list[bool] = []
 
@@ -808,15 +1143,15 @@ class AnthropicTestServer:
                 h.update(b"\x00")
                 prefix_len += len(piece) + 1
                 key = h.hexdigest()
-                tokens = prefix_len // 4
+                tokens = int(prefix_len // 4 * factor)
                 if key in self.cache:
                     read = self.cache[key]
-                if marks[i] and tokens >= self.cache_min_tokens:
+                if marks[i] and tokens >= minimum:
                     written.append((key, tokens))
             for key, tokens in written:
                 self.cache[key] = tokens
-        full = prefix_len // 4
-        if full < self.cache_min_tokens:
+        full = int(prefix_len // 4 * factor)
+        if full < minimum:
             return total, 0, read
         creation = max(full - read, 0)
         return max(total - read - creation, 1), creation, read
@@ -840,6 +1175,11 @@ class AnthropicTestServer:
 
         blocks: list[dict[str, Any]] = []
         pieces: list[list[str]] = []
+        behaviour = self.behaviour(body.get("model"))
+        if behaviour is not None and thinks(behaviour, body):
+            thought = reply.thinking if reply.thinking is not None else DEFAULT_THINKING
+            blocks.append({"type": "thinking", "thinking": thought, "signature": "sig"})
+            pieces.append(tokenize(thought))
         if text or not tool_calls:
             blocks.append({"type": "text", "text": text})
             pieces.append(tokenize(text))
@@ -866,6 +1206,8 @@ class AnthropicTestServer:
                 budget -= len(p)
                 if block["type"] == "text":
                     block = {**block, "text": "".join(p)}
+                elif block["type"] == "thinking":
+                    block = {**block, "thinking": "".join(p)}
                 elif len(p) < len(tokenize(_dumps(block["input"]))):
                     block = {**block, "input": {}}  # the model stopped mid-JSON
                 kept_blocks.append(block)
@@ -912,7 +1254,10 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--ttft", type=float, default=0.0, help="seconds to first token")
     p.add_argument("--tps", type=float, default=None, help="output tokens per second")
     p.add_argument("--script", help="JSON file: a list of Reply dicts, answered in order")
-    p.add_argument("--cache-min-tokens", type=int, default=4096)
+    p.add_argument("--cache-min-tokens", type=int, default=None, help="one minimum for every model")
+    p.add_argument(
+        "--no-lineup", action="store_true", help="answer every model alike (no per-model rules)"
+    )
     return p.parse_args(argv)
 
 
@@ -923,6 +1268,7 @@ def main(argv: list[str] | None = None) -> int:
         args.port,
         default_reply=Reply(text=args.text, ttft=args.ttft, tokens_per_second=args.tps),
         cache_min_tokens=args.cache_min_tokens,
+        lineup=not args.no_lineup,
     )
     if args.script:
         with open(args.script, encoding="utf-8") as f:

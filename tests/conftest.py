@@ -27,6 +27,7 @@ def anthropic_server() -> Iterator[AnthropicTestServer]:
 def _private_user_data(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every test (and every `renga` subprocess it starts) writes its usage ledger to a folder of
-    its own, never to the user's real data directory."""
+    """Every test (and every `renga` subprocess it starts) writes its usage ledger (and its cached
+    model list) to a folder of its own, never to the user's real data or cache directory."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))

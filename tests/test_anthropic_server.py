@@ -18,6 +18,8 @@ import pytest
 
 from anthropic_server import (
     DEFAULT_TEXT,
+    FORCED_TOOL_MESSAGE,
+    PREFILL_MESSAGE,
     AnthropicTestServer,
     RecordedRequest,
     Reply,
@@ -427,7 +429,7 @@ def test_invalid_requests_get_api_errors(anthropic_server: AnthropicTestServer) 
 
 def test_unknown_endpoint_is_not_found_for_sdk(client: anthropic.Anthropic) -> None:
     with pytest.raises(anthropic.NotFoundError):
-        client.models.list()
+        client.messages.batches.list()
 
 
 # -- timing and hang-ups -------------------------------------------------------------------
@@ -691,3 +693,193 @@ def test_broken_responder_answers_500(
     with pytest.raises(anthropic.InternalServerError, match="responder failed"):
         client.messages.create(model=MODEL, max_tokens=64, messages=USER)
     assert [type(e) for e in anthropic_server.errors] == [KeyError]
+
+
+# -- today's lineup: per-model answers (shared/notes/claude-api.md) -------------------------
+
+TOOL = {
+    "name": "answer",
+    "input_schema": {"type": "object", "properties": {"x": {"type": "string"}}},
+}
+
+
+def refused(call: Any) -> anthropic.APIStatusError:
+    with pytest.raises(anthropic.APIStatusError) as info:
+        call()
+    return info.value
+
+
+def test_retired_model_is_404_and_keeps_the_scripted_reply(
+    anthropic_server: AnthropicTestServer, client: anthropic.Anthropic
+) -> None:
+    anthropic_server.enqueue(Reply(text="kept"))
+    for model in ("claude-sonnet-4-5", "claude-sonnet-4-5-20250929"):
+        error = refused(
+            lambda m=model: client.messages.create(model=m, max_tokens=5, messages=USER)
+        )
+        assert error.status_code == 404
+        assert error.body["error"] == {"type": "not_found_error", "message": f"model: {model}"}
+    answer = client.messages.create(
+        model="claude-sonnet-5-5", max_tokens=50, messages=USER, thinking={"type": "between_tools"}
+    )
+    assert answer.content[-1].text == "kept"
+
+
+def test_the_notes_400s_with_their_messages(client: anthropic.Anthropic) -> None:
+    prefill = [*USER, {"role": "assistant", "content": "<fill>"}]
+    for model in ("claude-haiku-5-5", "claude-sonnet-4-6", "claude-sonnet-5-5"):
+        error = refused(
+            lambda m=model: client.messages.create(model=m, max_tokens=5, messages=prefill)
+        )
+        assert error.status_code == 400 and error.body["error"]["message"] == PREFILL_MESSAGE
+    client.messages.create(model="claude-haiku-4-5", max_tokens=5, messages=prefill)
+
+    forced: Any = {"type": "tool", "name": "answer"}
+    error = refused(
+        lambda: client.messages.create(
+            model="claude-sonnet-5-5", max_tokens=5, messages=USER, tools=[TOOL], tool_choice=forced
+        )
+    )
+    assert error.body["error"]["message"] == FORCED_TOOL_MESSAGE
+    error = refused(
+        lambda: client.messages.count_tokens(
+            model="claude-sonnet-5-5", messages=USER, tools=[TOOL], tool_choice=forced
+        )
+    )
+    assert error.body["error"]["message"] == FORCED_TOOL_MESSAGE
+    client.messages.create(
+        model="claude-haiku-5-5", max_tokens=50, messages=USER, tools=[TOOL], tool_choice=forced
+    )
+
+    error = refused(
+        lambda: client.messages.create(
+            model="claude-haiku-4-5", max_tokens=5, messages=USER, extra_body={"temperature": 0.2}
+        )
+    )
+    assert error.body["error"]["message"] == "temperature: Extra inputs are not permitted"
+
+    error = refused(
+        lambda: client.messages.create(
+            model="claude-sonnet-5-5", max_tokens=5, messages=USER, thinking={"type": "disabled"}
+        )
+    )
+    assert error.status_code == 400 and '"disabled"' in error.body["error"]["message"]
+    error = refused(
+        lambda: client.messages.create(
+            model="claude-haiku-5-5",
+            max_tokens=5,
+            messages=USER,
+            thinking={"type": "disabled"},
+            output_config={"effort": "max"},
+        )
+    )
+    assert error.status_code == 400
+
+
+def test_strict_tools_need_closed_schemas(client: anthropic.Anthropic) -> None:
+    open_tool: Any = {**TOOL, "strict": True}
+    error = refused(
+        lambda: client.messages.create(
+            model="claude-sonnet-5-5",
+            max_tokens=5,
+            messages=USER,
+            tools=[open_tool],
+            thinking={"type": "between_tools"},
+        )
+    )
+    assert "additionalProperties" in error.body["error"]["message"]
+    closed: Any = {
+        **open_tool,
+        "input_schema": {**TOOL["input_schema"], "additionalProperties": False},
+    }
+    client.messages.create(
+        model="claude-sonnet-5-5",
+        max_tokens=50,
+        messages=USER,
+        tools=[closed],
+        tool_choice={"type": "auto"},
+        thinking={"type": "between_tools"},
+    )
+
+
+async def test_5x_models_think_first_unless_told_not_to(
+    anthropic_server: AnthropicTestServer,
+) -> None:
+    anthropic_server.default_reply = Reply(text="return a + b", thinking="Add them.")
+    async with aclient(anthropic_server) as c:
+        events = [
+            e
+            async for e in await c.messages.create(
+                model="claude-haiku-5-5", max_tokens=50, messages=USER, stream=True
+            )
+        ]
+        starts = [e.content_block for e in events if e.type == "content_block_start"]
+        assert [b.type for b in starts] == ["thinking", "text"]
+        texts = [
+            e for e in events if e.type == "content_block_delta" and e.delta.type == "text_delta"
+        ]
+        assert {e.index for e in texts} == {1}
+        assert any(
+            e.delta.type == "signature_delta" for e in events if e.type == "content_block_delta"
+        )
+        # Thinking counts against max_tokens: a small budget ends before any text.
+        short = await c.messages.create(model="claude-haiku-5-5", max_tokens=2, messages=USER)
+        assert short.stop_reason == "max_tokens"
+        assert [b.type for b in short.content] == ["thinking"]
+        quiet = await c.messages.create(
+            model="claude-haiku-5-5",
+            max_tokens=50,
+            messages=USER,
+            thinking={"type": "disabled"},
+            output_config={"effort": "low"},
+        )
+        assert [b.type for b in quiet.content] == ["text"]
+        old = await c.messages.create(model="claude-haiku-4-5", max_tokens=50, messages=USER)
+        assert [b.type for b in old.content] == ["text"]
+
+
+def test_models_api_lists_lifecycle_and_capabilities(client: anthropic.Anthropic) -> None:
+    listed = {m.id: m for m in client.models.list()}
+    assert "claude-sonnet-4-5-20250929" not in listed  # retired: only when asked for
+    assert listed["claude-sonnet-4-6"].lifecycle == "deprecated"
+    sonnet = listed["claude-sonnet-5-5"]
+    assert sonnet.line == "sonnet" and sonnet.capabilities is not None
+    assert not sonnet.capabilities.thinking.types.disabled.supported
+    everything = {
+        m.id: m for m in client.models.list(lifecycle=["active", "deprecated", "retired"])
+    }
+    assert everything["claude-sonnet-4-5-20250929"].lifecycle == "retired"
+    assert str(everything["claude-sonnet-4-5-20250929"].retires_at)[:10] == "2026-11-30"
+
+
+def test_cache_minimum_and_token_count_per_model(
+    anthropic_server: AnthropicTestServer, client: anthropic.Anthropic
+) -> None:
+    system: Any = [{"type": "text", "text": "x " * 1500, "cache_control": {"type": "ephemeral"}}]
+    small = client.messages.create(
+        model="claude-haiku-5-5",
+        max_tokens=50,
+        messages=USER,
+        system=system,
+        thinking={"type": "disabled"},
+    )
+    assert small.usage.cache_creation_input_tokens > 0  # ~1,000 tokens >= 512
+    old = client.messages.create(
+        model="claude-haiku-4-5", max_tokens=50, messages=USER, system=system
+    )
+    assert old.usage.cache_creation_input_tokens == 0  # < 4,096
+    four = client.messages.count_tokens(model="claude-haiku-4-5", messages=USER, system=system)
+    five = client.messages.count_tokens(model="claude-haiku-5-5", messages=USER, system=system)
+    assert five.input_tokens == pytest.approx(four.input_tokens * 1.3, rel=0.01)
+
+
+def test_without_the_lineup_every_model_is_answered_alike() -> None:
+    with (
+        AnthropicTestServer(lineup=False) as server,
+        anthropic.Anthropic(api_key="k", base_url=server.base_url, max_retries=0) as c,
+    ):
+        prefill = [*USER, {"role": "assistant", "content": "<"}]
+        answer = c.messages.create(model="claude-sonnet-4-5", max_tokens=50, messages=prefill)
+        assert answer.content[0].type == "text"
+        with pytest.raises(anthropic.NotFoundError):
+            c.models.list()

@@ -90,6 +90,36 @@ def test_doctor_with_a_key_checks_the_api_and_redacts_the_key(
     assert anthropic_server.requests[-1].path.startswith("/v1/messages/count_tokens")
 
 
+def test_doctor_shows_each_roles_model_and_why_and_what_each_fast_model_would_cost(
+    anthropic_server: AnthropicTestServer,
+) -> None:
+    from renga.model.catalog import Usage
+    from renga.usage import Ledger
+
+    ledger = Ledger()  # the user's ledger (XDG_DATA_HOME is the test's own)
+    for _ in range(4):
+        ledger.record("completion", Usage("claude-haiku-4-5", input_tokens=3000, output_tokens=40))
+    ledger.close()
+    result = run(
+        "doctor",
+        ANTHROPIC_API_KEY="sk-test",
+        ANTHROPIC_BASE_URL=anthropic_server.base_url,
+        RENGA_SMART_MODEL="claude-sonnet-4-5",
+    )
+    assert result.returncode == 0, result.stdout
+    out = result.stdout
+    assert "smart role: claude-sonnet-5-5  [successor]" in out
+    assert "claude-sonnet-4-5: skipped: retired on 2026-11-30" in out
+    assert "claude-sonnet-4-6: usable; deprecated, retires 2027-02-17" in out
+    reach = out.split("Models this key can reach (Models API):")[1]
+    assert "claude-haiku-5-5 (active): $0.1 in / $0.5 out" in reach
+    assert "claude-sonnet-4-5" not in reach.split("\n\n")[0]  # retired: not reachable
+    # 4 calls of 3,000 + 40 tokens: $0.0128 on Haiku 4.5; on Haiku 5.5 a tenth of the price
+    # for 1.3 times the tokens.
+    assert "claude-haiku-4-5: $0.0128 for your 4 calls" in out
+    assert "claude-haiku-5-5: $0.0017 for your 4 calls" in out
+
+
 def _project(tmp_path: Path) -> tuple[Path, Path]:
     project = tmp_path / "proj"
     (project / ".git").mkdir(parents=True)

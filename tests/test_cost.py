@@ -97,3 +97,42 @@ async def test_a_capped_request_never_reaches_the_model_service(
     finally:
         await client.aclose()
     assert len(anthropic_server.messages_requests()) == 1
+
+
+def test_estimates_count_in_the_models_tokenizer(tmp_path: Path) -> None:
+    text = request("x" * 35_000)
+    old = estimated_input_tokens(text, "claude-haiku-4-5")
+    assert estimated_input_tokens(text, "claude-haiku-5-5") == pytest.approx(old * 1.3, rel=0.01)
+    assert estimated_input_tokens(text) == old
+    # The per-request cap counts in the configured fast model's tokenizer: the same request is
+    # under the cap for Haiku 4.5 and over it for Haiku 5.5.
+    settings = Settings(cost=CostSettings(max_tokens_per_request=11_000))
+    ledger = Ledger(tmp_path / "u.sqlite3")
+    CostGate(lambda: settings, ledger.spend_today).check(text)
+    five = dataclasses.replace(
+        settings, models=dataclasses.replace(settings.models, fast="claude-haiku-5-5")
+    )
+    with pytest.raises(BudgetExceeded):
+        CostGate(lambda: five, ledger.spend_today).check(text)
+
+
+def test_failed_calls_cost_nothing_in_the_ledger(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "u.sqlite3")
+    ledger.record("completion", Usage("claude-haiku-4-5", input_tokens=900_000, failed=True))
+    assert ledger.spend_today() == 0.0
+    assert ledger.periods()["today"]["byFeature"]["completion"]["calls"] == 1
+
+
+def test_repricing_the_fast_roles_usage_per_model(tmp_path: Path) -> None:
+    from renga.cost import repriced
+
+    ledger = Ledger(tmp_path / "u.sqlite3")
+    for _ in range(10):
+        ledger.record("completion", Usage("claude-haiku-4-5", input_tokens=3000, output_tokens=40))
+    ledger.record("refactor", Usage("claude-sonnet-5-5", input_tokens=9000, output_tokens=900))
+    fast = ledger.fast_role_usage()
+    assert list(fast) == ["claude-haiku-4-5"]  # refactors are the smart role's
+    on_haiku_4_5 = repriced(fast, "claude-haiku-4-5")
+    assert on_haiku_4_5 == pytest.approx(fast["claude-haiku-4-5"]["cost_usd"])
+    # Haiku 5.5: a tenth of the price per token, 1.3 times the tokens.
+    assert repriced(fast, "claude-haiku-5-5") == pytest.approx(on_haiku_4_5 * 0.13)

@@ -20,7 +20,7 @@ from renga.model.catalog import Usage
 from renga.usage import Ledger, default_path, percentile, render_markdown
 
 HAIKU = "claude-haiku-4-5"
-SONNET = "claude-sonnet-4-5"
+SONNET = "claude-sonnet-4-6"
 
 
 def test_totals_survive_a_restart_by_feature_and_model(tmp_path: Path) -> None:
@@ -256,3 +256,24 @@ def test_old_stage_timings_are_pruned_but_totals_kept(tmp_path: Path) -> None:
     periods = Ledger(path).periods()
     assert periods["allTime"]["byFeature"]["completion"]["calls"] == 1
     assert periods["allTime"]["timings"] == {}
+
+
+def test_each_call_is_shown_at_its_models_real_price(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "usage.sqlite3")
+    call = {"input_tokens": 2000, "output_tokens": 100, "cache_read_input_tokens": 4000}
+    ledger.record("completion", Usage("claude-haiku-5-5", **call))
+    ledger.record("completion", Usage(HAIKU, **call))
+    ledger.record("refactor", Usage(SONNET, input_tokens=1000, output_tokens=100, failed=True))
+    by_model = ledger.periods()["today"]["byModel"]
+    # Haiku 5.5: 0.10 in, 0.50 out, 0.01 cache read per MTok; Haiku 4.5 ten times that.
+    assert by_model["claude-haiku-5-5"]["cost_usd"] == pytest.approx(0.00029)
+    assert by_model[HAIKU]["cost_usd"] == pytest.approx(0.0029)
+    assert by_model[SONNET]["cost_usd"] == 0.0  # failed: not billed
+
+
+def test_usage_says_when_a_models_cost_is_an_upper_bound(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "usage.sqlite3")
+    ledger.record("completion", Usage(HAIKU, input_tokens=100))
+    assert "upper bound" not in ledger.markdown()
+    ledger.record("completion", Usage("qwen3-coder", input_tokens=100))
+    assert "No price is known for qwen3-coder" in ledger.markdown()

@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from renga import __version__
 
@@ -118,16 +119,26 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         print(f"  {var}: {shown}")
     model = ModelClient(settings)
     print(f"\nProvider: {settings.provider}")
-    print(f"  fast role:  {', '.join(model.models('fast'))}")
-    print(f"  smart role: {', '.join(model.models('smart'))}")
     print("\nGrammars:")
     for name, installed in registry().installed().items():
         print(f"  {name}: {'installed' if installed else 'MISSING (grammar wheel not importable)'}")
     problem = model.problem()
-    print("\nModel service:")
     if problem:
+        _doctor_models(model, reachable=None)
+        print("\nModel service:")
         print(f"  NOT CONFIGURED: {problem}")
         return 1
+
+    async def lineup() -> list[dict[str, object]] | None:
+        if settings.provider != "anthropic":
+            return None
+        task = model.start_lineup()
+        if task is not None:
+            await task  # a failed read is logged and leaves the lineup empty
+        return [vars(m) for m in model.lineup.models] if model.lineup else None
+
+    _doctor_models(model, reachable=asyncio.run(lineup()))
+    print("\nModel service:")
 
     async def probe() -> bool:
         request = ModelRequest(
@@ -154,6 +165,75 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     ok = asyncio.run(probe()) and ok
     return 0 if ok else 1
+
+
+def _doctor_models(model: Any, reachable: list[dict[str, Any]] | None) -> None:
+    """Per role the model used and why; the models the key reaches, with prices; and what each
+    fast model would have cost on this user's own recent usage (from the ledger)."""
+    from renga.cost import repriced
+    from renga.model.catalog import MODELS, days_until, facts_of, price_known, price_of
+    from renga.usage import Ledger
+
+    def price(m: str) -> str:
+        if not price_known(m):
+            return "price unknown (costed at the dearest current model)"
+        p = price_of(m)
+        tiers = (
+            f"; {p.long_factor:g}x on every token of a prompt over {p.long_prompt_tokens:,}"
+            if p.long_prompt_tokens
+            else ""
+        )
+        return (
+            f"${p.input:g} in / ${p.output:g} out, cache write ${p.cache_write:g}, "
+            f"cache read ${p.cache_read:g} per MTok{tiers}"
+        )
+
+    source = "the Models API" if model.lineup else "the built-in table (no Models API answer)"
+    print(f"\nModels (lifecycle from {source}):")
+    for role in ("fast", "smart"):
+        resolution = model.resolution(role)
+        used = resolution.used
+        print(f"  {role} role: {used.model}  [{used.why}]")
+        for step in resolution.steps:
+            state = f"skipped: {step.skipped}" if step.skipped else "usable"
+            facts = facts_of(step.model)
+            retires = step.retires_at or (
+                facts.retires_at if facts and facts.lifecycle == "deprecated" else None
+            )
+            if not step.skipped and retires:
+                days = days_until(retires)
+                state += f"; deprecated, retires {str(retires)[:10]}" + (
+                    f" (in {days} days)" if days is not None and days >= 0 else ""
+                )
+            print(f"    {step.why:<10} {step.model}: {state}")
+        for notice in resolution.notices:
+            print(f"    note: {notice.removeprefix('renga: ')}")
+    if reachable is not None:
+        print("\nModels this key can reach (Models API):")
+        for m in reachable:
+            if m.get("lifecycle") == "retired":
+                continue
+            when = f", retires {str(m['retires_at'])[:10]}" if m.get("retires_at") else ""
+            print(f"  {m['id']} ({m.get('lifecycle')}{when}): {price(str(m['id']))}")
+    else:
+        print("\nPrices (built-in table, USD):")
+        for family, facts in MODELS.items():
+            if facts.lifecycle != "retired":
+                print(f"  claude-{family} ({facts.lifecycle}): {price('claude-' + family)}")
+    usage = Ledger().fast_role_usage(30)
+    settings = model.settings.models
+    # The configured fast model and every current Haiku (the fast line).
+    haikus = [
+        f"claude-{f}" for f, m in MODELS.items() if m.line == "haiku" and m.lifecycle != "retired"
+    ]
+    candidates = list(dict.fromkeys([settings.fast, *haikus]))
+    calls = sum(int(t["calls"]) for t in usage.values())
+    print("\nThe fast role on your usage (completions, quick actions, refactor steps, 30 days):")
+    if not calls:
+        print("  no calls recorded yet")
+        return
+    for m in candidates:
+        print(f"  {m}: ${repriced(usage, m):.4f} for your {calls} calls")
 
 
 def cmd_context(args: argparse.Namespace) -> int:

@@ -23,15 +23,21 @@ PROVIDERS = ("anthropic", "bedrock", "vertex")
 
 @dataclass(frozen=True)
 class ModelSettings:
+    # Completions and quick actions. Haiku 4.5 is still served and answers quickest without
+    # thinking; claude-haiku-5-5 is a tested choice (a tenth of the price, caches from 512 tokens).
     fast: str = "claude-haiku-4-5"
     fast_fallbacks: list[str] = field(default_factory=lambda: ["claude-haiku-4-5-20251001"])
-    smart: str = "claude-sonnet-4-5"
-    # Sonnet 4.5 reaches end of life on 2026-11-30; the fast model keeps refactors alive after.
-    smart_fallbacks: list[str] = field(
-        default_factory=lambda: ["claude-sonnet-4-5-20250929", "claude-haiku-4-5"]
-    )
+    # Refactors and workspace plans. Sonnet 4.5 was retired on the Claude API on 2026-11-30
+    # (still served on Bedrock and Vertex); fallbacks stay in the Sonnet line, and a retired
+    # model moves to its line's newest model (renga.model.lineup), never silently to a Haiku.
+    smart: str = "claude-sonnet-5-5"
+    smart_fallbacks: list[str] = field(default_factory=lambda: ["claude-sonnet-4-6"])
     # "auto" uses assistant prefill where the model accepts it (4.5 models), "on"/"off" force it.
     prefill: str = "auto"
+    # How hard the smart model may think on refactors and plans: "off" (no thinking, the
+    # default), or an effort level for adaptive thinking where the model has it. Completions and
+    # quick actions never think.
+    smart_effort: str = "off"
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "provider": PROVIDERS,
     "log_level": ("error", "warning", "info", "debug", "trace"),
     "models.prefill": ("auto", "on", "off"),
+    "models.smart_effort": ("off", "low", "medium", "high", "xhigh", "max"),
 }
 MINIMUM: dict[str, float] = {
     "completion.debounce_ms": 0,
@@ -145,6 +152,7 @@ ENV: dict[str, str] = {
     "RENGA_FAST_MODEL": "models.fast",
     "RENGA_SMART_MODEL": "models.smart",
     "RENGA_PREFILL": "models.prefill",
+    "RENGA_SMART_EFFORT": "models.smart_effort",
     "RENGA_DEBOUNCE_MS": "completion.debounce_ms",
     "RENGA_COMPLETION_TIMEOUT_MS": "completion.timeout_ms",
     "RENGA_TOKEN_BUDGET": "context.token_budget",

@@ -9,12 +9,14 @@ A cap of 0 USD allows no spending at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from renga.config import Settings
+from renga.model.catalog import price_of, tokenizer_ratio
 from renga.model.errors import Failure, ModelError
 from renga.model.request import ModelRequest
+from renga.usage import TOKEN_FIELDS
 
 
 class BudgetExceeded(ModelError):
@@ -37,11 +39,16 @@ def _texts(value: Any) -> int:
     return 0
 
 
-def estimated_input_tokens(request: ModelRequest) -> int:
+def estimated_input_tokens(request: ModelRequest, model: str | None = None) -> int:
+    """The request's input tokens as ``model``'s tokenizer counts them (about 3.5 characters a
+    token for the 4.x tokenizer, the context engine's estimate; the 5.x tokenizer counts about
+    30% more for the same text). Without a model: the 4.x count."""
     chars = _texts(request.system) + _texts(request.messages) + _texts(request.prefill)
     chars += _texts(request.tools or [])
-    # The context engine's estimate (about 3.5 characters a token), without joining the texts.
-    return (chars * 2 + 6) // 7 if chars else 0
+    if not chars:
+        return 0
+    tokens = (chars * 2 + 6) // 7
+    return int(tokens * tokenizer_ratio(model)) if model else tokens
 
 
 class CostGate:
@@ -53,8 +60,11 @@ class CostGate:
 
     def check(self, request: ModelRequest) -> None:
         """Raise :class:`BudgetExceeded` when ``request`` must not be sent."""
-        cost = self._settings().cost
-        tokens = estimated_input_tokens(request) + request.max_tokens
+        settings = self._settings()
+        cost = settings.cost
+        # Counted in the tokenizer of the role's configured model.
+        model = settings.models.fast if request.role == "fast" else settings.models.smart
+        tokens = estimated_input_tokens(request, model) + request.max_tokens
         if tokens > cost.max_tokens_per_request:
             raise BudgetExceeded(
                 f"a {request.feature} request of about {tokens} tokens is over the "
@@ -68,3 +78,20 @@ class CostGate:
                 "(cost.dailyCapUsd); completions are paused until tomorrow or a higher cap",
                 daily=True,
             )
+
+
+def repriced(by_model: Mapping[str, Mapping[str, Any]], model: str) -> float:
+    """What calls recorded per model (``Ledger.fast_role_usage``) would have cost on ``model``:
+    the same text counted in ``model``'s tokenizer, at its prices. Each model's average call
+    decides Haiku 5.5's price tier; cache hits are taken as recorded (a model that caches from
+    fewer tokens would have cached more: this is an upper bound for it)."""
+    price = price_of(model)
+    total = 0.0
+    for recorded, t in by_model.items():
+        calls = int(t.get("calls") or 0)
+        if not calls:
+            continue
+        scale = tokenizer_ratio(model) / tokenizer_ratio(recorded)
+        per_call = [float(t.get(f) or 0) * scale / calls for f in TOKEN_FIELDS]
+        total += calls * price.cost(*per_call)
+    return total

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from renga.model.catalog import Usage
+from renga.model.catalog import Usage, price_known
 
 log = logging.getLogger(__name__)
 
@@ -335,6 +335,19 @@ class Ledger:
             samples[feature][stage].append(ms)
         return {feature: stage_summary(stages) for feature, stages in sorted(samples.items())}
 
+    def fast_role_usage(self, days: int | None = 30) -> dict[str, dict[str, Any]]:
+        """The fast role's calls (completions, quick actions, workspace-refactor steps) per
+        model since ``days`` ago: what ``renga doctor`` reprices for each fast model."""
+        rows = self._read(
+            "SELECT model, COUNT(*), SUM(input_tokens), SUM(output_tokens),"
+            " SUM(cache_creation_input_tokens), SUM(cache_read_input_tokens), SUM(cost_usd)"
+            " FROM calls WHERE day >= ? AND (feature = 'completion' OR feature = 'refactor.step'"
+            " OR feature LIKE 'action.%') GROUP BY model ORDER BY model",
+            (self._since(days),),
+        )
+        names = ("calls", *TOKEN_FIELDS, "cost_usd")
+        return {row[0]: dict(zip(names, row[1:], strict=True)) for row in rows}
+
     def periods(self) -> dict[str, Any]:
         """Today, the last 7 days and all time, from the database (what ``renga usage`` shows)."""
         out: dict[str, Any] = {}
@@ -420,6 +433,14 @@ def render_markdown(summary: dict[str, Any]) -> str:
             lines.append("")
         if period["timings"]:
             lines += _timings_table(period["timings"])
+    models = {m for key, _t, _d in PERIODS for m in summary["periods"][key]["byModel"]}
+    unpriced = sorted(m for m in models if not price_known(m))
+    if unpriced:
+        lines += [
+            f"No price is known for {', '.join(unpriced)}: costed at the dearest current Claude "
+            "model's prices, so those costs are an upper bound.",
+            "",
+        ]
     if summary.get("ledger"):
         lines.append(f"Ledger: `{summary['ledger']}`")
     return "\n".join(lines).rstrip("\n") + "\n"

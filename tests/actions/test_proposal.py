@@ -36,7 +36,7 @@ def test_edits_are_read_in_order() -> None:
 @pytest.mark.parametrize(
     ("calls", "problem"),
     [
-        ([], "no call of the propose_edits tool"),
+        ([], "answered without calling the propose_edits tool"),
         (call("propose_edits", "text"), "must be an object"),
         (call("propose_edits", {"edits": []}), "non-empty list"),
         (call("propose_edits", {"edits": ["x"]}), "edit 1 must be an object"),
@@ -44,7 +44,7 @@ def test_edits_are_read_in_order() -> None:
             call("propose_edits", {"edits": [{"path": "a", "old_text": 1, "new_text": ""}]}),
             "`old_text` must be a string",
         ),
-        (call("other", {"edits": []}), "no call"),
+        (call("other", {"edits": []}), "without calling"),
     ],
 )
 def test_answers_that_do_not_fit_the_schema_are_refused(calls: Any, problem: str) -> None:

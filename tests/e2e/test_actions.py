@@ -486,7 +486,7 @@ async def test_free_text_refactor_of_the_enclosing_function_with_the_smart_model
         "message": answer["message"],
     }
     (request,) = anthropic_server.messages_requests()
-    assert request.body["model"] == "claude-sonnet-4-5"
+    assert request.body["model"] == "claude-sonnet-5-5"
     assert "use a list comprehension" in prompt_of(request)
     assert '<target path="geometry.py" line="8">' in prompt_of(request)
     assert editor.text("geometry.py").endswith(
@@ -681,7 +681,7 @@ async def test_a_workspace_refactor_is_one_atomic_edit_with_progress(
     assert "from pkg.shapes import disk_area" in editor.text("pkg/report.py")
     assert editor.text("main.py") == "from pkg.shapes import disk_area\n\nprint(disk_area(2))\n"
     plan, *workers = anthropic_server.messages_requests()
-    assert plan.body["model"] == "claude-sonnet-4-5"
+    assert plan.body["model"] == "claude-sonnet-5-5"
     assert "def area(r)" in prompt_of(plan) or "function area" in prompt_of(plan)
     assert {w.body["model"] for w in workers} == {"claude-haiku-4-5"}
     # The workspace index reports its own build on another token: take the refactor's.

@@ -277,6 +277,11 @@ async def test_show_and_partial_accept_notifications_are_recorded(
     assert (await stats(renga)).partial_accepts == 1
 
 
+def messages_api(server: AnthropicTestServer) -> list[RecordedRequest]:
+    """Requests to the Messages API (not the one-off read of the Models API after start)."""
+    return [r for r in server.requests if r.path.startswith("/v1/messages")]
+
+
 async def test_completions_reuse_the_warm_pooled_connection(
     renga: LanguageClient, anthropic_server: AnthropicTestServer, workspace: Path
 ) -> None:
@@ -286,7 +291,7 @@ async def test_completions_reuse_the_warm_pooled_connection(
     for line in (1, 4):
         result = await renga.text_document_inline_completion_async(inline_params(uri, line, 4))
         assert [i.insert_text for i in items_of(result)] == ["return 0"]
-    warm, *calls = anthropic_server.requests
+    warm, *calls = messages_api(anthropic_server)
     assert warm.path.startswith("/v1/messages/count_tokens")
     assert [r.client_port for r in calls] == [warm.client_port] * 2  # one kept-alive connection
 
@@ -305,8 +310,8 @@ async def test_after_an_aborted_stream_a_new_connection_is_opened_before_it_is_n
     aborted = anthropic_server.messages_requests()[0]
     type_text(renga, uri, 2, 3, 0, "#")  # an edit elsewhere: the stream cannot be used
     assert await asyncio.to_thread(anthropic_server.wait_for_disconnect, aborted, 2.0)
-    await asyncio.to_thread(lambda: wait_until(lambda: len(anthropic_server.requests) >= 3))
-    rewarm = anthropic_server.requests[2]
+    await asyncio.to_thread(lambda: wait_until(lambda: len(messages_api(anthropic_server)) >= 3))
+    rewarm = messages_api(anthropic_server)[2]
     assert rewarm.path.startswith("/v1/messages/count_tokens")
     await asyncio.wait_for(first, 5)
     result = await renga.text_document_inline_completion_async(inline_params(uri, 4, 4))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from pathlib import Path
 
 import anthropic
 import pytest
 
-from anthropic_server import AnthropicTestServer, Reply
+from anthropic_server import AnthropicTestServer, Reply, tokenize
 from renga.config import ModelSettings, ReliabilitySettings, Settings
 from renga.model.breaker import BreakerChange
 from renga.model.catalog import Usage
@@ -18,7 +19,7 @@ from renga.model.request import ModelRequest
 
 
 def make_client(
-    server: AnthropicTestServer, **models: object
+    server: AnthropicTestServer, cache_dir: Path | None = None, **models: object
 ) -> tuple[ModelClient, list[Usage], list[str]]:
     settings = Settings(
         base_url=server.base_url, models=dataclasses.replace(ModelSettings(), **models)
@@ -30,6 +31,7 @@ def make_client(
         environ={"ANTHROPIC_API_KEY": "sk-test"},
         on_usage=lambda feature, usage: usages.append(usage),
         on_notice=notices.append,
+        cache_dir=cache_dir,
     )
     return client, usages, notices
 
@@ -142,7 +144,7 @@ async def test_create_returns_tool_calls(anthropic_server: AnthropicTestServer) 
     reply = await client.create(request(role="smart", interactive=False, prefill=""))
     await client.aclose()
     assert reply.tool_calls[0]["name"] == "edit" and reply.tool_calls[0]["input"] == {"text": "x"}
-    assert reply.model == "claude-sonnet-4-5"
+    assert reply.model == "claude-sonnet-5-5"
 
 
 def test_missing_credentials_name_what_to_set() -> None:
@@ -286,3 +288,160 @@ async def test_typed_sdk_events_read_like_raw_ones(anthropic_server: AnthropicTe
     assert text == "alpha beta"
     assert stream.finished and stream.stop_reason == "end_turn"
     assert stream.usage.input_tokens == 42 and stream.usage.output_tokens >= 2
+
+
+# -- today's lineup: request shapes, the Models API, prices ----------------------------------
+
+EDIT_TOOL = {
+    "name": "edit",
+    "input_schema": {
+        "type": "object",
+        "properties": {"text": {"type": "string"}},
+        "required": ["text"],
+    },
+}
+
+
+def tool_request(**kw: object) -> ModelRequest:
+    return request(
+        role="smart",
+        interactive=False,
+        prefill="",
+        tools=[EDIT_TOOL],
+        tool_choice={"type": "tool", "name": "edit"},
+        **kw,
+    )
+
+
+async def test_sonnet_5_5_structured_answer_without_forced_tools(
+    anthropic_server: AnthropicTestServer, tmp_path: Path
+) -> None:
+    anthropic_server.enqueue(Reply(tool_calls=[{"name": "edit", "input": {"text": "x"}}]))
+    client, _, _ = make_client(anthropic_server, tmp_path)
+    reply = await client.create(tool_request())
+    await client.aclose()
+    assert reply.model == "claude-sonnet-5-5" and reply.tool_calls[0]["input"] == {"text": "x"}
+    (sent,) = anthropic_server.messages_requests()
+    assert sent.status == 200
+    assert sent.body["tool_choice"] == {"type": "auto"}
+    assert sent.body["tools"][0]["strict"] is True
+    assert sent.body["thinking"] == {"type": "between_tools"}
+
+
+async def test_haiku_5_5_completion_does_not_think(
+    anthropic_server: AnthropicTestServer, tmp_path: Path
+) -> None:
+    anthropic_server.enqueue(Reply(text="return 42"))
+    client, usages, _ = make_client(anthropic_server, tmp_path, fast="claude-haiku-5-5")
+    async with client.stream(request(max_tokens=4)) as stream:
+        text = "".join([piece async for piece in stream.text()])
+    await client.aclose()
+    assert text == "return 42" and stream.stop_reason == "end_turn"
+    body = anthropic_server.messages_requests()[0].body
+    assert body["thinking"] == {"type": "disabled"}
+    assert body["output_config"] == {"effort": "low"}
+    assert body["messages"][-1]["role"] == "user"  # no prefill on 5.x
+    assert usages[0].output_tokens == len(tokenize("return 42"))  # no thinking tokens
+
+
+async def test_smart_effort_thinks_and_the_text_after_the_thinking_block_is_read(
+    anthropic_server: AnthropicTestServer, tmp_path: Path
+) -> None:
+    anthropic_server.enqueue(Reply(text="done", thinking="Plan the change first."))
+    client, _, _ = make_client(anthropic_server, tmp_path, smart_effort="high")
+    async with client.stream(request(role="smart", prefill="")) as stream:
+        text = "".join([piece async for piece in stream.text()])
+    await client.aclose()
+    assert text == "done"
+    body = anthropic_server.messages_requests()[0].body
+    assert body["thinking"] == {"type": "adaptive"} and body["output_config"] == {"effort": "high"}
+
+
+async def test_retired_model_is_skipped_from_the_models_api_without_a_404(
+    anthropic_server: AnthropicTestServer, tmp_path: Path
+) -> None:
+    client, _, notices = make_client(anthropic_server, tmp_path, smart="claude-sonnet-4-5")
+    await client.warm()
+    reply = await client.create(request(role="smart", interactive=False, prefill=""))
+    again = await client.create(request(role="smart", interactive=False, prefill=""))
+    await client.aclose()
+    assert reply.model == again.model == "claude-sonnet-5-5"
+    assert [r.status for r in anthropic_server.messages_requests()] == [200, 200]
+    (notice,) = notices
+    assert "claude-sonnet-4-5" in notice and "claude-sonnet-5-5" in notice
+    # A second client with the same key reads the day-old cache, not the API.
+    listed = [r for r in anthropic_server.requests if r.path.startswith("/v1/models")]
+    assert len(listed) == 1
+    second, _, _ = make_client(anthropic_server, tmp_path, smart="claude-sonnet-4-5")
+    await second.warm()
+    await second.aclose()
+    assert len([r for r in anthropic_server.requests if r.path.startswith("/v1/models")]) == 1
+    assert second.models("smart")[0] == "claude-sonnet-5-5"
+
+
+async def test_without_models_api_a_404_still_falls_back_within_the_line(
+    tmp_path: Path,
+) -> None:
+    with AnthropicTestServer(lineup=False) as server:
+        server.enqueue(Reply(status=404, error_message="model: claude-sonnet-4-5"))
+        client, _, notices = make_client(
+            server, tmp_path, smart="claude-sonnet-4-5", smart_fallbacks=["claude-sonnet-4-6"]
+        )
+        reply = await client.create(request(role="smart", interactive=False, prefill=""))
+        await client.aclose()
+    assert reply.model == "claude-sonnet-4-6"
+    assert len(notices) == 1 and "claude-sonnet-4-6" in notices[0]
+
+
+async def test_failed_stream_costs_nothing_and_unknown_models_are_noted_once(
+    anthropic_server: AnthropicTestServer, tmp_path: Path
+) -> None:
+    anthropic_server.enqueue(
+        Reply(text="abc def ghi", midstream_error="overloaded_error", error_after_deltas=1)
+    )
+    client, usages, notices = make_client(anthropic_server, tmp_path)
+    with pytest.raises(ModelError):
+        async with client.stream(request()) as stream:
+            [piece async for piece in stream.text()]
+    assert usages[0].failed and usages[0].cost_usd == 0.0
+    local, local_usages, local_notices = make_client(anthropic_server, tmp_path, fast="qwen3")
+    for _ in range(2):
+        async with local.stream(request()) as stream:
+            [piece async for piece in stream.text()]
+    await client.aclose()
+    await local.aclose()
+    assert local_usages[0].cost_usd > 0
+    assert len(local_notices) == 1 and "upper bound" in local_notices[0]
+    assert notices == []
+
+
+def test_bedrock_bodies_per_generation() -> None:
+    settings = Settings(provider="bedrock", aws_region="us-east-1")
+    client = ModelClient(settings, environ={})
+    old, _ = client._kwargs(request(), "claude-haiku-4-5")
+    assert old["model"] == "global.anthropic.claude-haiku-4-5-20251001-v1:0"
+    assert old["extra_body"] == {"anthropic_version": "bedrock-2023-05-31"}
+    assert old["messages"][-1]["role"] == "assistant"  # Haiku 4.5 takes prefill
+    new, _ = client._kwargs(tool_request(), "claude-sonnet-5-5")
+    assert new["model"] == "global.anthropic.claude-sonnet-5-5"
+    assert "extra_body" not in new  # the Messages-API endpoint takes the SDK's version
+    # No strict tools on Bedrock: auto, and renga checks the answer itself.
+    assert new["tool_choice"] == {"type": "auto"} and "strict" not in new["tools"][0]
+    vertex = ModelClient(Settings(provider="vertex"), environ={})
+    assert vertex._kwargs(request(), "claude-haiku-5-5")[0]["model"] == "claude-haiku-5-5"
+    assert vertex._kwargs(request(), "claude-haiku-4-5")[0]["model"] == (
+        "claude-haiku-4-5@20251001"
+    )
+
+
+async def test_bedrock_5x_models_go_through_the_messages_api_endpoint() -> None:
+    client = ModelClient(Settings(provider="bedrock", aws_region="us-east-1"), environ={})
+    client.problem = lambda: None  # type: ignore[method-assign]  # no boto3 needed to build
+    mantle = client._sdk("claude-sonnet-5-5")
+    invoke = client._sdk("claude-haiku-4-5")
+    assert isinstance(mantle, anthropic.AsyncAnthropicBedrockMantle)
+    assert "bedrock-mantle.us-east-1" in str(mantle.base_url)
+    assert isinstance(invoke, anthropic.AsyncAnthropicBedrock)
+    assert "bedrock-runtime.us-east-1" in str(invoke.base_url)
+    assert client._sdk("claude-haiku-5-5") is mantle  # one client per endpoint
+    await client.aclose()

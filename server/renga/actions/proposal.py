@@ -1,8 +1,10 @@
 """The tools the model answers with, and their answers read into typed values.
 
-The model never answers in prose: each request forces one tool (``tool_choice``), whose input
-schema is the shape of the answer. An answer that does not fit the schema is a failed check like
-any other: it is sent back once with the error, then reported.
+The model never answers in prose: each request asks for one tool, whose input schema is the
+shape of the answer. It is forced (``tool_choice``) where the model accepts that; elsewhere
+(Sonnet 5.5) ``renga.model.request`` asks for it with a strict tool and the prompt instead. An
+answer without the call, or one that does not fit the schema, is a failed check like any other:
+it is sent back once with the error, then reported.
 """
 
 from __future__ import annotations
@@ -115,7 +117,7 @@ def _tool_input(calls: list[dict[str, Any]], name: str) -> dict[str, Any]:
             if not isinstance(data, dict):
                 raise AnswerError(f"the {name} input must be an object")
             return data
-    raise AnswerError(f"no call of the {name} tool in the answer")
+    raise AnswerError(f"the model answered without calling the {name} tool")
 
 
 def _string(data: dict[str, Any], key: str, where: str) -> str:

@@ -7,6 +7,7 @@ server imports this module only after ``initialize`` has been answered.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import json
 import logging
@@ -15,15 +16,24 @@ import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import anthropic
 import httpx2
 
 from renga.config import Settings
+from renga.model import lineup as lineups
 from renga.model.breaker import BreakerChange, CircuitBreaker
-from renga.model.catalog import Usage, accepts_prefill, provider_model_id
+from renga.model.catalog import (
+    Capabilities,
+    Usage,
+    bedrock_messages_api,
+    capabilities_from_api,
+    price_known,
+    provider_model_id,
+)
 from renga.model.errors import Failure, ModelError
 from renga.model.request import ModelRequest, Role
 
@@ -41,8 +51,12 @@ T = TypeVar("T")
 # Backoff between retries of background requests doubles up to this many seconds.
 MAX_BACKOFF_S = 8.0
 
-# Bedrock does not know the SDK's default API version (2026-10-21); the SDK only setdefaults this.
+# Bedrock's InvokeModel takes the SDK's default API version (2026-10-21) only for Claude 4.7 and
+# later; the 4.x models there need the older one (the SDK only setdefaults it). The 5.x models go
+# through the Messages-API endpoint (AsyncAnthropicBedrockMantle), which takes no such field.
 BEDROCK_VERSION = {"anthropic_version": "bedrock-2023-05-31"}
+# How long a background request waits for the Models API's first answer before going ahead.
+LINEUP_WAIT_S = 10.0
 
 _STATUS_FAILURE: dict[int, Failure] = {
     400: Failure.BAD_REQUEST,
@@ -80,6 +94,9 @@ class Reply:
     tool_calls: list[dict[str, Any]]
     stop_reason: str | None
     usage: Usage
+    # The thinking blocks (with their signatures) a thinking model answered first: a follow-up
+    # turn sends them back before the tool calls, as the API expects of a thinking model.
+    thinking: list[dict[str, Any]] = field(default_factory=list)
 
 
 class TextStream:
@@ -275,6 +292,7 @@ class ModelClient:
         redactor: BodyRedactor | None = None,
         gate: RequestGate | None = None,
         on_breaker: BreakerSink | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         self.settings = settings
         self.redactor = redactor
@@ -282,9 +300,15 @@ class ModelClient:
         self._environ = dict(os.environ if environ is None else environ)
         self.on_usage = on_usage
         self.on_notice = on_notice
-        # Models that answered 404: skipped from then on, and the user told once.
-        self.retired: set[str] = set()
+        # Models that answered 404 (model -> why): skipped from then on, the user told once.
+        self.gone: dict[str, str] = {}
+        # What the Models API lists for this key (empty until read, and on providers without it).
+        self.lineup = lineups.Lineup()
+        self._lineup_task: asyncio.Task[None] | None = None
+        self._cache_dir = cache_dir
+        self._told: set[str] = set()
         self._client: Any = None
+        self._mantle: Any = None
         r = settings.reliability
         self.breaker = CircuitBreaker(
             r.breaker_failures, r.breaker_pause_ms / 1000, on_change=on_breaker
@@ -295,16 +319,42 @@ class ModelClient:
     def problem(self) -> str | None:
         return credentials_problem(self.settings, self._environ)
 
-    def models(self, role: Role) -> list[str]:
+    def resolution(self, role: Role) -> lineups.Resolution:
+        """The models ``role`` tries and why (``renga doctor`` shows this)."""
         m = self.settings.models
         chain = [m.fast, *m.fast_fallbacks] if role == "fast" else [m.smart, *m.smart_fallbacks]
-        ordered = list(dict.fromkeys(chain))
-        alive = [x for x in ordered if x not in self.retired]
-        return alive or ordered[-1:]
+        # The built-in table may name a line's successor only on the Claude API itself.
+        on_claude_api = self.settings.provider == "anthropic" and not (
+            self.settings.base_url or self._environ.get("ANTHROPIC_BASE_URL")
+        )
+        return lineups.resolve(
+            role, chain, self.lineup, self.gone, use_catalog=on_claude_api and not self.lineup
+        )
+
+    def models(self, role: Role) -> list[str]:
+        """The models ``role`` tries, in order; tells the user (once) of any move."""
+        resolution = self.resolution(role)
+        for notice in resolution.notices:
+            self._tell(notice)
+        return resolution.models
+
+    def capabilities(self, model: str) -> Capabilities:
+        """What ``model`` accepts: the Models API's word where it listed the model, else the
+        built-in table."""
+        listed = self.lineup.find(model)
+        return capabilities_from_api(model, listed.capabilities if listed else None)
 
     def uses_prefill(self, model: str) -> bool:
         mode = self.settings.models.prefill
-        return mode == "on" or (mode == "auto" and accepts_prefill(model))
+        return mode == "on" or (mode == "auto" and self.capabilities(model).prefill)
+
+    def _tell(self, message: str) -> None:
+        if message in self._told:
+            return
+        self._told.add(message)
+        log.warning(message)
+        if self.on_notice is not None:
+            self.on_notice(message)
 
     def update_settings(self, settings: Settings) -> None:
         rebuild = (settings.provider, settings.base_url, settings.aws_region) != (
@@ -318,11 +368,22 @@ class ModelClient:
         if rebuild:
             # Another endpoint: its predecessor's failures say nothing about it.
             self.breaker.reset()
-        if rebuild and self._client is not None:
-            old, self._client = self._client, None
-            asyncio.get_running_loop().create_task(old.close())
+        if rebuild:
+            for old in (self._client, self._mantle):
+                if old is not None:
+                    asyncio.get_running_loop().create_task(old.close())
+            self._client = self._mantle = None
+            # Another endpoint lists other models: read its Models API afresh.
+            self.lineup, self.gone, self._lineup_task = lineups.Lineup(), {}, None
 
-    def _sdk(self) -> Any:
+    def _sdk(self, model: str | None = None) -> Any:
+        """The SDK client for ``model``: on Bedrock the 5.x models have one of their own."""
+        if (
+            model is not None
+            and self.settings.provider == "bedrock"
+            and bedrock_messages_api(model)
+        ):
+            return self._bedrock_mantle()
         if self._client is not None:
             return self._client
         problem = self.problem()
@@ -358,8 +419,25 @@ class ModelClient:
             )
         return self._client
 
-    def _options(self, request: ModelRequest) -> Any:
-        sdk = self._sdk()
+    def _bedrock_mantle(self) -> Any:
+        """Bedrock's Messages-API endpoint, which serves the 5.x models."""
+        if self._mantle is not None:
+            return self._mantle
+        problem = self.problem()
+        if problem:
+            raise ModelError(Failure.NOT_CONFIGURED, problem)
+        s, env = self.settings, self._environ
+        self._mantle = anthropic.AsyncAnthropicBedrockMantle(
+            aws_region=s.aws_region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
+            aws_profile=s.aws_profile or None,
+            base_url=s.base_url or None,
+            max_retries=0,
+            http_client=anthropic.DefaultAsyncHttpxClient(),
+        )
+        return self._mantle
+
+    def _options(self, request: ModelRequest, model: str | None = None) -> Any:
+        sdk = self._sdk(model)
         if request.interactive:
             seconds = self.settings.completion.timeout_ms / 1000
             # A retried completion arrives after the user has moved on: no retries.
@@ -369,15 +447,30 @@ class ModelClient:
         return sdk.with_options(max_retries=0, timeout=httpx2.Timeout(120.0, connect=5.0))
 
     def _kwargs(self, request: ModelRequest, model: str) -> tuple[dict[str, Any], str]:
+        """The request's body for ``model``, shaped by what the model accepts (request.py)."""
         prefill = request.prefill if self.uses_prefill(model) else ""
-        body = request.body(provider_model_id(model, self.settings.provider), prefill=bool(prefill))
-        if self.settings.provider == "bedrock":
+        provider = self.settings.provider
+        if request.effort is None and request.role == "smart":
+            request = dataclasses.replace(request, effort=self.settings.models.smart_effort)
+        body = request.body(
+            provider_model_id(model, provider),
+            prefill=bool(prefill),
+            caps=self.capabilities(model),
+            # Bedrock has no strict tools: there the answer is checked by renga alone.
+            strict_tools=provider != "bedrock",
+        )
+        if provider == "bedrock" and not bedrock_messages_api(model):
             body["extra_body"] = BEDROCK_VERSION
         if self.redactor is not None:
             self.redactor(body)
         return body, prefill
 
     def _record(self, feature: str, usage: Usage) -> None:
+        if not price_known(usage.model) and not usage.failed:
+            self._tell(
+                f"renga: no price is known for {usage.model}; its calls are costed at the "
+                "dearest current Claude model's prices, so the spend shown is an upper bound."
+            )
         if self.on_usage is not None:
             try:
                 self.on_usage(feature, usage)
@@ -385,15 +478,9 @@ class ModelClient:
                 log.exception("recording usage failed")
 
     def _retire(self, model: str, role: Role) -> None:
-        self.retired.add(model)
-        remaining = self.models(role)
-        message = (
-            f"renga: model {model} is not available (retired or unknown); "
-            f"using {remaining[0]} for the {role} role. Set `models.{role}` to choose another."
-        )
-        log.warning(message)
-        if self.on_notice is not None:
-            self.on_notice(message)
+        """``model`` answered 404: skip it from now on; ``models`` tells the user where to."""
+        self.gone[model] = "not found (retired or unknown)"
+        self.models(role)
 
     # -- calls ---------------------------------------------------------------------------
 
@@ -447,8 +534,9 @@ class ModelClient:
         plain JSON objects. renga reads only text deltas and usage; the SDK's typed events (and
         MessageStream's snapshot of the whole message on every event) cost about 1.5 ms of a
         completion's overhead (bench/completion.py), so the server-sent events are read raw."""
-        messages = self._options(request).messages
-        if self.settings.provider == "bedrock":
+        model = str(kwargs.get("model", ""))
+        messages = self._options(request, model).messages
+        if self.settings.provider == "bedrock" and not bedrock_messages_api(model):
             # Bedrock streams AWS event-stream frames, not server-sent events: the SDK decodes.
             typed = await messages.create(stream=True, **kwargs)
             return typed.close, _dumped(typed)
@@ -460,6 +548,7 @@ class ModelClient:
         """Open a streamed answer, falling back along the role's model list on 404."""
         if self.gate is not None:
             self.gate(request)
+        await self._await_lineup(request)
         for model in self.models(request.role):
             kwargs, prefill = self._kwargs(request, model)
 
@@ -483,7 +572,10 @@ class ModelClient:
                 finally:
                     if not stream.failed:
                         self.breaker.success(since)
-                    self._record(request.feature, stream.settle_usage())
+                    usage = stream.settle_usage()
+                    # A stream that ended in an error is not billed (shared/notes/claude-api.md).
+                    usage.failed = stream.failed
+                    self._record(request.feature, usage)
             return
         raise ModelError(Failure.NOT_FOUND, f"no usable model for the {request.role} role")
 
@@ -492,11 +584,12 @@ class ModelClient:
         (``reliability`` settings) and fallback along the role's model list on 404."""
         if self.gate is not None:
             self.gate(request)
+        await self._await_lineup(request)
         for model in self.models(request.role):
             kwargs, prefill = self._kwargs(request, model)
 
-            async def send(kwargs: dict[str, Any] = kwargs) -> Any:
-                return await self._options(request).messages.create(**kwargs)
+            async def send(kwargs: dict[str, Any] = kwargs, model: str = model) -> Any:
+                return await self._options(request, model).messages.create(**kwargs)
 
             since = self.breaker.now()
             try:
@@ -522,7 +615,14 @@ class ModelClient:
                 for b in message.content
                 if b.type == "tool_use"
             ]
-            return Reply(model, text, calls, message.stop_reason, usage)
+            thinking = [
+                {"type": "thinking", "thinking": b.thinking, "signature": b.signature}
+                if b.type == "thinking"
+                else {"type": "redacted_thinking", "data": b.data}
+                for b in message.content
+                if b.type in ("thinking", "redacted_thinking")
+            ]
+            return Reply(model, text, calls, message.stop_reason, usage, thinking)
         raise ModelError(Failure.NOT_FOUND, f"no usable model for the {request.role} role")
 
     async def count_tokens(self, request: ModelRequest) -> int:
@@ -534,7 +634,7 @@ class ModelClient:
         kwargs.pop("extra_body", None)
 
         async def count() -> Any:
-            return await self._options(request).messages.count_tokens(**kwargs)
+            return await self._options(request, model).messages.count_tokens(**kwargs)
 
         # Through the breaker, so a rejected key is known from the warm-up call on.
         since = self.breaker.now()
@@ -543,7 +643,8 @@ class ModelClient:
         return int(result.input_tokens)
 
     async def warm(self) -> None:
-        """Open the pooled connection before the first keystroke needs it (a free call)."""
+        """Open the pooled connection before the first keystroke needs it (a free call), and
+        read the Models API (once) so that retired models are skipped without a 404."""
         if self.problem() or self.settings.provider == "bedrock":
             return
         request = ModelRequest(
@@ -558,8 +659,82 @@ class ModelClient:
             await self.count_tokens(request)
         except ModelError as exc:
             log.info("warm-up call failed: %s", exc)
+        task = self.start_lineup()
+        if task is not None:
+            await asyncio.shield(task)
+
+    # -- the Models API --------------------------------------------------------------------
+
+    def _has_models_api(self) -> bool:
+        # Bedrock and Vertex list no Claude lifecycle: their built-in table and 404s serve.
+        return self.settings.provider == "anthropic" and self.problem() is None
+
+    def start_lineup(self) -> asyncio.Task[None] | None:
+        """Read the Models API once, in the background (None where the provider has none)."""
+        if self._lineup_task is None and self._has_models_api():
+            self._lineup_task = asyncio.get_running_loop().create_task(self._read_lineup())
+        return self._lineup_task
+
+    async def _await_lineup(self, request: ModelRequest) -> None:
+        """Background requests wait (briefly) for the Models API's first answer, so a retired
+        model is skipped without a 404; completions never wait for it."""
+        if request.interactive or not self._has_models_api():
+            return
+        task = self.start_lineup()
+        if task is not None and not task.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(task), LINEUP_WAIT_S)
+            except TimeoutError:
+                log.info("the Models API has not answered yet: going ahead without it")
+
+    def _lineup_cache(self) -> Path:
+        env = self._environ
+        key = env.get("ANTHROPIC_API_KEY") or env.get("ANTHROPIC_AUTH_TOKEN") or ""
+        endpoint = self.settings.base_url or env.get("ANTHROPIC_BASE_URL") or ""
+        return lineups.cache_path(self.settings.provider, endpoint, key, self._cache_dir)
+
+    async def _read_lineup(self) -> None:
+        path = self._lineup_cache()
+        cached = await asyncio.to_thread(lineups.load_cached, path)
+        if cached is not None:
+            self.lineup = cached
+        else:
+            try:
+                raw = await self.list_models()
+            except ModelError as exc:
+                # No Models API (a local server, a gateway): the table and 404s serve instead.
+                log.info("the Models API did not answer (%s): using the built-in model table", exc)
+                return
+            self.lineup = lineups.Lineup.from_api(raw, time.time())
+            await asyncio.to_thread(lineups.store, path, raw)
+        # Tell the user now (once) of a retired or retiring configured model, not at first use.
+        roles: tuple[Role, ...] = ("fast", "smart")
+        for role in roles:
+            self.models(role)
+
+    async def list_models(self) -> list[dict[str, Any]]:
+        """Every model the key can reach, retired ones included (``GET /v1/models``), as JSON."""
+        # A connection of its own: the pooled keep-alive one stays free for the first completion.
+        http = anthropic.DefaultAsyncHttpxClient()
+        sdk = self._sdk().with_options(
+            max_retries=0, timeout=httpx2.Timeout(10.0, connect=5.0), http_client=http
+        )
+        try:
+            out: list[dict[str, Any]] = []
+            async for info in sdk.models.list(
+                limit=100, lifecycle=["active", "deprecated", "retired"]
+            ):
+                out.append(info.model_dump(mode="json"))
+            return out
+        except Exception as exc:
+            raise translate(exc) from exc
+        finally:
+            await http.aclose()
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
+        if self._lineup_task is not None and not self._lineup_task.done():
+            self._lineup_task.cancel()
+        for sdk in (self._client, self._mantle):
+            if sdk is not None:
+                await sdk.close()
+        self._client = self._mantle = None
