@@ -64,6 +64,7 @@ FAULTS = [
     ),
     Fault("malformed event stream", [Reply(text=NORMAL, malformed=True, error_after_deltas=1)]),
     Fault("truncated event stream", [Reply(text=NORMAL, truncate_after_deltas=1)]),
+    Fault("stream ended without message_stop", [Reply(text=NORMAL, end_after_deltas=1)]),
     Fault("connection reset", [Reply(reset=True)]),
 ]
 
@@ -233,5 +234,61 @@ async def test_interactive_completions_are_never_retried(
         assert time.monotonic() - started < 0.9  # did not wait out the retry-after
         await asyncio.sleep(1.2)
         assert len(anthropic_server.messages_requests()) == 2
+    finally:
+        await client.shutdown_session()
+
+
+@pytest.mark.parametrize("cut", [1, 100], ids=["after one token", "after the whole text"])
+async def test_a_cut_stream_is_neither_shown_nor_remembered(
+    anthropic_server: AnthropicTestServer, workspace: Path, tmp_path: Path, cut: int
+) -> None:
+    """A stream that ends without ``message_stop`` (a proxy cut it) is a failure, even when all
+    its text arrived: nothing is shown, and the next request at that cursor asks the model again
+    rather than getting the cut text from the type-through memory (on here, the default)."""
+    env = server_env(tmp_path, ANTHROPIC_API_KEY="k", ANTHROPIC_BASE_URL=anthropic_server.base_url)
+    client = await start_session(env, "visual_studio_code", workspace)
+    try:
+        uri = open_document(client, workspace / "add.py", DOC)
+        anthropic_server.enqueue(Reply(text=NORMAL, end_after_deltas=cut))
+        assert await complete(client, uri) == []
+        (cut_request,) = anthropic_server.messages_requests()
+        assert not cut_request.completed and cut_request.deltas_sent == min(cut, 5)
+        anthropic_server.enqueue(Reply(text=NORMAL))
+        assert await complete(client, uri) == [NORMAL]
+        assert len(anthropic_server.messages_requests()) == 2  # the model was asked again
+        assert anthropic_server.messages_requests()[1].completed
+    finally:
+        await client.shutdown_session()
+
+
+def set_timeout(client: LanguageClient, ms: int) -> None:
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"renga": {"completion": {"timeoutMs": ms}}})
+    )
+
+
+async def test_timeout_bounds_a_slow_trickle_of_tokens(
+    anthropic_server: AnthropicTestServer, workspace: Path, tmp_path: Path
+) -> None:
+    """``completion.timeoutMs`` is a deadline for the whole answer: a stream that keeps sending a
+    token now and then (each wait far below the HTTP timeout) still ends at it, shows nothing,
+    and hangs up on the service; the next completion works."""
+    env = server_env(tmp_path, ANTHROPIC_API_KEY="k", ANTHROPIC_BASE_URL=anthropic_server.base_url)
+    client = await start_session(env, "neovim", workspace)
+    try:
+        uri = open_document(client, workspace / "add.py", DOC)
+        anthropic_server.enqueue(Reply(text=NORMAL))  # the first call pays for the connection
+        assert await complete(client, uri) == [NORMAL]
+        set_timeout(client, 300)
+        trickle = "return " + "a + " * 40 + "b"  # about 120 tokens at 10 a second: 12 s
+        anthropic_server.enqueue(Reply(text=trickle, tokens_per_second=10))
+        other = open_document(client, workspace / "sub.py", "def sub(a, b):\n    \n")
+        assert await complete(client, other) == []
+        dripped = anthropic_server.messages_requests()[-1]
+        assert not dripped.completed
+        assert await asyncio.to_thread(anthropic_server.wait_for_disconnect, dripped, 10.0)
+        set_timeout(client, 5000)
+        anthropic_server.enqueue(Reply(text=NORMAL))
+        assert await complete(client, other) == [NORMAL]
     finally:
         await client.shutdown_session()

@@ -105,6 +105,9 @@ async def test_retired_model_falls_back_once_and_tells_the_user(
         ),
         (Reply(text="abc def ghi jkl", truncate_after_deltas=1), Failure.CONNECTION),
         (Reply(text="abc def", malformed=True), Failure.STREAM),
+        # Ended cleanly but without message_stop (a proxy cut it): short, not whole.
+        (Reply(text="abc def ghi jkl", end_after_deltas=1), Failure.STREAM),
+        (Reply(text="abc def ghi jkl", end_after_deltas=100), Failure.STREAM),
     ],
 )
 async def test_failures_become_model_errors(
@@ -120,6 +123,32 @@ async def test_failures_become_model_errors(
     if reply.status == 429:
         assert info.value.retry_after == 7
     assert len(anthropic_server.messages_requests()) == 1  # interactive: never retried
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(text="a " * 100, tokens_per_second=20),  # a slow trickle: 10 s of tokens
+        Reply(text="a b", delay_headers=10.0),  # no answer at all before the deadline
+    ],
+    ids=["slow stream", "slow headers"],
+)
+async def test_the_deadline_bounds_the_whole_answer(
+    anthropic_server: AnthropicTestServer, reply: Reply
+) -> None:
+    # Each wait is far shorter than the HTTP timeout: only the deadline can end the call.
+    anthropic_server.enqueue(reply)
+    client, _, _ = make_client(anthropic_server)
+    deadline = asyncio.get_running_loop().time() + 0.3
+    with pytest.raises(ModelError) as info:
+        async with client.stream(request(), deadline=deadline) as stream:
+            [piece async for piece in stream.text()]
+    assert info.value.failure is Failure.TIMEOUT
+    recorded = anthropic_server.messages_requests()[-1]
+    assert await asyncio.to_thread(anthropic_server.wait_for_disconnect, recorded, 5.0)
+    assert not recorded.completed
+    assert client.breaker.consecutive == 1  # a failure, as the breaker counts them
+    await client.aclose()
 
 
 async def test_leaving_the_stream_closes_the_http_response(

@@ -7,7 +7,6 @@ server imports this module only after ``initialize`` has been answered.
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
 import os
@@ -93,9 +92,12 @@ class TextStream:
         model: str,
         prefill: str,
         on_error: Callable[[ModelError], None] | None = None,
+        deadline: float | None = None,
     ) -> None:
         self._raw = raw
         self._on_error = on_error
+        # Event-loop time by which the last token must have arrived (None: no bound).
+        self.deadline = deadline
         self.failed = False
         self.model = model
         # The prefill the model continues (empty when the model was not given one).
@@ -107,8 +109,19 @@ class TextStream:
         self._chars = 0
 
     async def text(self) -> AsyncIterator[str]:
+        """The answer's text as it arrives. Raises :class:`ModelError` when the stream fails, is
+        past its deadline, or ends without ``message_stop``: a stream cut short by the network or
+        a proxy looks like a short answer, and must never be taken for a whole one."""
+        events = aiter(self._raw)
         try:
-            async for event in self._raw:
+            while True:
+                # The deadline applies to every wait, not to the loop's body: a timeout around
+                # a ``yield`` would cancel whatever the consumer awaits between two pieces.
+                async with asyncio.timeout_at(self.deadline):
+                    try:
+                        event = await anext(events)
+                    except StopAsyncIteration:
+                        break
                 kind = event.get("type")
                 if kind == "message_start":
                     u = event.get("message", {}).get("usage") or {}
@@ -133,6 +146,12 @@ class TextStream:
                         self.usage.output_tokens = output
                 elif kind == "message_stop":
                     self.finished = True
+            if not self.finished:
+                raise ModelError(
+                    Failure.STREAM,
+                    "the answer was cut short: its stream ended before message_stop",
+                    model=self.model,
+                )
         except (asyncio.CancelledError, GeneratorExit):
             raise
         except Exception as exc:
@@ -184,6 +203,10 @@ def translate(exc: BaseException, model: str | None = None) -> ModelError:
         return exc
     if isinstance(exc, anthropic.APITimeoutError | httpx2.TimeoutException):
         return ModelError(Failure.TIMEOUT, "the model did not answer in time", model=model)
+    if isinstance(exc, TimeoutError):  # a request's own deadline (ModelClient.stream)
+        return ModelError(
+            Failure.TIMEOUT, "the model's answer was not whole by the deadline", model=model
+        )
     if isinstance(exc, anthropic.APIConnectionError | httpx2.TransportError):
         return ModelError(Failure.CONNECTION, f"cannot reach the model service: {exc}", model=model)
     if isinstance(exc, anthropic.APIStatusError):
@@ -456,24 +479,36 @@ class ModelClient:
         return response.close, _sse_events(response.http_response, kwargs.get("model"))
 
     @asynccontextmanager
-    async def stream(self, request: ModelRequest) -> AsyncIterator[TextStream]:
-        """Open a streamed answer, falling back along the role's model list on 404."""
+    async def stream(
+        self, request: ModelRequest, deadline: float | None = None
+    ) -> AsyncIterator[TextStream]:
+        """Open a streamed answer, falling back along the role's model list on 404.
+
+        ``deadline`` (event-loop time) bounds the whole answer, from sending the request to its
+        last token: past it, the open or the reading fails with ``ModelError(TIMEOUT)``. The
+        HTTP timeout only bounds each wait, so a slow trickle of tokens would run on."""
         if self.gate is not None:
             self.gate(request)
         for model in self.models(request.role):
             kwargs, prefill = self._kwargs(request, model)
 
+            async def open_events(
+                kwargs: dict[str, Any] = kwargs,
+            ) -> tuple[Callable[[], Awaitable[None]], AsyncIterator[dict[str, Any]]]:
+                async with asyncio.timeout_at(deadline):
+                    return await self._open_events(request, kwargs)
+
             since = self.breaker.now()
             try:
-                close, events = await self._call(
-                    request, model, functools.partial(self._open_events, request, kwargs)
-                )
+                close, events = await self._call(request, model, open_events)
             except ModelError as error:
                 if error.failure is Failure.NOT_FOUND and model != self.models(request.role)[-1]:
                     self._retire(model, request.role)
                     continue
                 raise
-            stream = TextStream(events, model, prefill, on_error=self.breaker.record)
+            stream = TextStream(
+                events, model, prefill, on_error=self.breaker.record, deadline=deadline
+            )
             try:
                 yield stream
             finally:
