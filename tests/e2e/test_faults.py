@@ -292,3 +292,56 @@ async def test_timeout_bounds_a_slow_trickle_of_tokens(
         assert await complete(client, other) == [NORMAL]
     finally:
         await client.shutdown_session()
+
+
+async def test_a_service_that_keeps_refusing_requests_is_told_once(
+    anthropic_server: AnthropicTestServer, workspace: Path, tmp_path: Path
+) -> None:
+    # The service is up (no pause), but every request is refused: one 413 may be one odd
+    # request, a streak will not fix itself.
+    anthropic_server.default_reply = Reply(
+        status=413, error_type="request_too_large", error_message="Request exceeds the maximum size"
+    )
+    env = server_env(tmp_path, ANTHROPIC_API_KEY="k", ANTHROPIC_BASE_URL=anthropic_server.base_url)
+    client = await start_session(env, "visual_studio_code", workspace, options())
+    try:
+        uri = open_document(client, workspace / "add.py", DOC)
+        for _ in range(8):
+            assert await complete(client, uri) == []
+        await wait_until(lambda: any("refused" in m.message for m in client.messages))
+        assert len(anthropic_server.messages_requests()) == 8  # nothing paused
+        (told,) = [m for m in client.messages if "refused" in m.message]
+        assert "HTTP 413" in told.message and "exceeds the maximum size" in told.message
+    finally:
+        await client.shutdown_session()
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("http://renga-test.invalid", ["renga-test.invalid", "cannot be resolved"]),
+        ("https://{server}", ["TLS with 127.0.0.1 failed"]),
+    ],
+    ids=["dns", "tls"],
+)
+async def test_an_unreachable_host_is_named_once(
+    anthropic_server: AnthropicTestServer,
+    workspace: Path,
+    tmp_path: Path,
+    url: str,
+    words: list[str],
+) -> None:
+    base_url = url.format(server=anthropic_server.base_url.removeprefix("http://"))
+    env = server_env(tmp_path, ANTHROPIC_API_KEY="k", ANTHROPIC_BASE_URL=base_url)
+    client = await start_session(env, "neovim", workspace, options(breakerFailures=2))
+    try:
+        uri = open_document(client, workspace / "add.py", DOC)
+        for _ in range(6):
+            assert await complete(client, uri) == []
+            await asyncio.sleep(0.12)  # past breakerPauseMs: each one is a real attempt
+        await wait_until(lambda: any(words[0] in m.message for m in client.messages))
+        (told,) = [m for m in client.messages if words[0] in m.message]
+        assert all(w in told.message for w in words), told.message
+        assert "Connection error." not in told.message
+    finally:
+        await client.shutdown_session()

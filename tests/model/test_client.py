@@ -315,3 +315,38 @@ async def test_typed_sdk_events_read_like_raw_ones(anthropic_server: AnthropicTe
     assert text == "alpha beta"
     assert stream.finished and stream.stop_reason == "end_turn"
     assert stream.usage.input_tokens == 42 and stream.usage.output_tokens >= 2
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        # RFC 6761: names under .invalid never resolve.
+        ("http://user:secret@renga-test.invalid", ["renga-test.invalid", "cannot be resolved"]),
+        ("https://{server}", ["TLS with 127.0.0.1 failed", "https://127.0.0.1:"]),
+        ("http://127.0.0.1:{closed}", ["refused the connection", "http://127.0.0.1:"]),
+    ],
+    ids=["dns", "tls", "refused"],
+)
+async def test_an_unreachable_service_is_named_with_the_cause(
+    anthropic_server: AnthropicTestServer, url: str, words: list[str]
+) -> None:
+    base_url = url.format(
+        server=anthropic_server.base_url.removeprefix("http://"), closed=closed_port()
+    )
+    client = ModelClient(Settings(base_url=base_url), environ={"ANTHROPIC_API_KEY": "sk-test"})
+    with pytest.raises(ModelError) as info:
+        async with client.stream(request()) as stream:
+            [piece async for piece in stream.text()]
+    await client.aclose()
+    assert info.value.failure is Failure.CONNECTION
+    message = str(info.value)
+    assert all(w in message for w in words), message
+    assert "Connection error." not in message and "secret" not in message

@@ -23,7 +23,7 @@ import httpx2
 from renga.config import Settings
 from renga.model.breaker import BreakerChange, CircuitBreaker
 from renga.model.catalog import Usage, accepts_prefill, provider_model_id
-from renga.model.errors import Failure, ModelError
+from renga.model.errors import Failure, ModelError, unreachable
 from renga.model.request import ModelRequest, Role
 
 log = logging.getLogger(__name__)
@@ -208,7 +208,7 @@ def translate(exc: BaseException, model: str | None = None) -> ModelError:
             Failure.TIMEOUT, "the model's answer was not whole by the deadline", model=model
         )
     if isinstance(exc, anthropic.APIConnectionError | httpx2.TransportError):
-        return ModelError(Failure.CONNECTION, f"cannot reach the model service: {exc}", model=model)
+        return ModelError(Failure.CONNECTION, unreachable(exc, _url_of(exc)), model=model)
     if isinstance(exc, anthropic.APIStatusError):
         err_type, message = _error_of(exc.body)
         status = exc.status_code
@@ -223,6 +223,15 @@ def translate(exc: BaseException, model: str | None = None) -> ModelError:
     if isinstance(exc, TypeError) and "authentication" in str(exc):
         return ModelError(Failure.NOT_CONFIGURED, str(exc), model=model)
     return ModelError(Failure.STREAM, f"unreadable answer from the model: {exc!r}", model=model)
+
+
+def _url_of(exc: BaseException) -> str:
+    """The URL of the request that failed with ``exc`` ("" when it is not known)."""
+    try:
+        request = getattr(exc, "request", None)  # httpx raises when it has none
+    except RuntimeError:
+        return ""
+    return str(request.url) if request is not None else ""
 
 
 def credentials_problem(settings: Settings, environ: Mapping[str, str] | None = None) -> str | None:
@@ -310,7 +319,10 @@ class ModelClient:
         self._client: Any = None
         r = settings.reliability
         self.breaker = CircuitBreaker(
-            r.breaker_failures, r.breaker_pause_ms / 1000, on_change=on_breaker
+            r.breaker_failures,
+            r.breaker_pause_ms / 1000,
+            on_change=on_breaker,
+            on_refused=on_notice,
         )
 
     # -- configuration -------------------------------------------------------------------
