@@ -238,21 +238,30 @@ async def test_interactive_completions_are_never_retried(
         await client.shutdown_session()
 
 
-@pytest.mark.parametrize("cut", [1, 100], ids=["after one token", "after the whole text"])
+@pytest.mark.parametrize(
+    "cut",
+    [
+        Reply(text=NORMAL, end_after_deltas=1),
+        Reply(text=NORMAL, end_after_deltas=100),
+        Reply(text=NORMAL, midstream_error="overloaded_error", error_after_deltas=2),
+    ],
+    ids=["ended after one token", "ended after the whole text", "error event"],
+)
 async def test_a_cut_stream_is_neither_shown_nor_remembered(
-    anthropic_server: AnthropicTestServer, workspace: Path, tmp_path: Path, cut: int
+    anthropic_server: AnthropicTestServer, workspace: Path, tmp_path: Path, cut: Reply
 ) -> None:
-    """A stream that ends without ``message_stop`` (a proxy cut it) is a failure, even when all
-    its text arrived: nothing is shown, and the next request at that cursor asks the model again
-    rather than getting the cut text from the type-through memory (on here, the default)."""
+    """A stream that ends without ``message_stop`` (a proxy cut it), even when all its text
+    arrived, or with an error event, is a failure: nothing is shown, and the next request at that
+    cursor asks the model again rather than getting the cut text from the type-through memory
+    (on here, the default)."""
     env = server_env(tmp_path, ANTHROPIC_API_KEY="k", ANTHROPIC_BASE_URL=anthropic_server.base_url)
     client = await start_session(env, "visual_studio_code", workspace)
     try:
         uri = open_document(client, workspace / "add.py", DOC)
-        anthropic_server.enqueue(Reply(text=NORMAL, end_after_deltas=cut))
+        anthropic_server.enqueue(cut)
         assert await complete(client, uri) == []
         (cut_request,) = anthropic_server.messages_requests()
-        assert not cut_request.completed and cut_request.deltas_sent == min(cut, 5)
+        assert cut_request.deltas_sent == min(cut.end_after_deltas or 2, 5)
         anthropic_server.enqueue(Reply(text=NORMAL))
         assert await complete(client, uri) == [NORMAL]
         assert len(anthropic_server.messages_requests()) == 2  # the model was asked again
