@@ -85,3 +85,17 @@ def test_a_long_line_without_a_break_is_not_buffered_whole() -> None:
     assert len(framer._buf) < 100
     framer.feed(frame(B))
     assert framer.next() == json.dumps(B).encode()
+
+
+def test_a_stalled_body_is_taken_only_when_it_is_whole_json() -> None:
+    framer = Framer()
+    body = json.dumps(A).encode()
+    framer.feed(b"Content-Length: %d\r\n\r\n%s" % (len(body) + 40, body[:30]))
+    assert framer.next() is None and framer.waiting
+    assert framer.stalled() is None  # a slow sender: half a message is not JSON
+    framer.feed(body[30:])
+    assert framer.next() is None
+    assert framer.stalled() == body  # whole, and nothing more came: the length was too long
+    assert not framer.waiting
+    framer.feed(frame(B))
+    assert framer.next() == json.dumps(B).encode()

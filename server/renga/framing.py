@@ -11,11 +11,13 @@ and outside strings it holds no bare words but ``true``, ``false`` and ``null``:
 ``Content-Length: 12`` followed by a line break never occur inside a valid body, and where they
 occur they are the next header. And a body that is not JSON when read at its declared length
 may be a message whose length was too short: it is tried once more together with the bytes up to
-the next header.
+the next header. A length too long with nothing after it (the sender waits for its answer) is
+found by the reader when no byte comes for a moment: a body that is whole JSON by then is taken.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
@@ -48,6 +50,7 @@ class Framer:
         self._stray = bytearray()  # bytes between frames: after a framing error
         self._pending = b""  # a body that was not JSON at its declared length
         self._second_try = False  # the body last returned was already a second try
+        self._stall_checked = 0  # the body's length when :meth:`stalled` last tried it
 
     def feed(self, data: bytes) -> None:
         self._buf += data
@@ -71,6 +74,33 @@ class Framer:
             candidate = self._header_line(line)
             if candidate is not None:
                 return candidate
+
+    @property
+    def waiting(self) -> bool:
+        """Whether a body has begun and is not whole yet."""
+        return self._length is not None
+
+    def stalled(self) -> bytes | None:
+        """No byte came for a while in the middle of a body. If what came is a whole JSON
+        message, its Content-Length was too long (and nothing follows it to resynchronise on):
+        returned for a second try. Safe for a slow client: a proper prefix of a JSON message is
+        never JSON itself."""
+        if self._length is None or len(self._buf) == self._stall_checked:
+            return None
+        self._stall_checked = len(self._buf)
+        body = bytes(self._buf)
+        try:
+            json.loads(body)
+        except ValueError:
+            return None
+        self._error(
+            f"a body declared {self._length} bytes long was whole after {len(body)} bytes and "
+            "nothing more came: read up to there"
+        )
+        self._buf.clear()
+        self._length = None
+        self._second_try = True
+        return body
 
     def rejected(self, body: bytes) -> None:
         """``body`` (the last one :meth:`next` returned) is not JSON. It may be the beginning of
@@ -104,6 +134,7 @@ class Framer:
                 self._error(f"{len(self._stray)} bytes inside a header block skipped")
             self._stray.clear()
             self._length, self._declared, self._scanned = self._declared, None, 0
+            self._stall_checked = 0
             return None
         if not _FIELD.fullmatch(line) or self._stray:
             self._add_stray(line)

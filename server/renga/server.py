@@ -54,6 +54,8 @@ CMD_USAGE = "renga.usage"
 STATUS = "renga/status"
 # How much of stdin one read takes: a keystroke's messages come in one read.
 READ_BYTES = 1 << 16
+# How long a body that stopped short of its Content-Length waits before it is tried as it is.
+STALL_S = 0.5
 
 
 class RengaProtocol(LifecycleProtocol):
@@ -155,7 +157,15 @@ class RengaServer(LanguageServer):
             # made that loop deaf for good.
             framer = Framer()
             while not self._stop_event.is_set():
-                data = await reader.read(READ_BYTES)
+                try:
+                    # A body that stops short of its Content-Length with nothing after it: it
+                    # may be whole already (a length too long), and its sender waiting for us.
+                    async with asyncio.timeout(STALL_S if framer.waiting else None):
+                        data = await reader.read(READ_BYTES)
+                except TimeoutError:
+                    if (body := framer.stalled()) is not None:
+                        self.receive(framer, body)
+                    continue
                 if not data:
                     break
                 framer.feed(data)

@@ -413,6 +413,23 @@ async def test_a_bad_frame_costs_that_frame_at_most(
         await raw.close()
 
 
+async def test_a_request_with_a_length_too_long_and_nothing_after_it_is_answered(
+    env: dict[str, str], workspace: Path
+) -> None:
+    """Its sender waits for the answer, so no next header comes to resynchronise on: once no
+    byte has come for a moment, a body that is whole JSON is taken as it is."""
+    raw = await RawSession.start(env)
+    try:
+        await raw.initialize(workspace)
+        uri = (workspace / "framed.py").as_uri()
+        raw.open(uri, DOC)
+        bad = raw.ask("renga/documentState", {"uri": uri}, length_delta=100)
+        assert (await raw.answer(bad))["result"]["text"] == DOC
+        assert (await raw.request("renga/documentState", {"uri": uri}))["result"]["text"] == DOC
+    finally:
+        await raw.close()
+
+
 async def test_exit_without_shutdown_ends_the_process_with_code_1(
     env: dict[str, str], workspace: Path
 ) -> None:
