@@ -205,7 +205,9 @@ def translate(exc: BaseException, model: str | None = None) -> ModelError:
         return ModelError(Failure.TIMEOUT, "the model did not answer in time", model=model)
     if isinstance(exc, TimeoutError):  # a request's own deadline (ModelClient.stream)
         return ModelError(
-            Failure.TIMEOUT, "the model's answer was not whole by the deadline", model=model
+            Failure.TIMEOUT,
+            "the answer was not whole by its deadline (completion.timeoutMs)",
+            model=model,
         )
     if isinstance(exc, anthropic.APIConnectionError | httpx2.TransportError):
         return ModelError(Failure.CONNECTION, unreachable(exc, _url_of(exc)), model=model)
