@@ -5,20 +5,25 @@ locally kept model after every change.
 
 Operations: open, incremental change (1-3 changes, some with positions past the end of a line or
 file or inside a character), whole-text change, close, completion (valid, clamped and unknown
-URIs), completion cancelled at once, and requests with malformed params. One session per
+URIs), completion cancelled at once, requests with malformed params, and malformed frames
+written raw to the server's stdin (a Content-Length too short or too long, a body cut short or
+not JSON, junk headers, binary junk, a length that is not a number). One session per
 position encoding (UTF-16, UTF-8, UTF-32 as the client offers them). About one model answer in
 ten is a fault (429, 529, an error event, a reset), so completions fail too.
 
-Checked: the server never exits or stops answering (a crash); after every change the server's
+Checked: the server never exits (a crash) and answers the request after every malformed frame
+(else it is deaf); after every change the server's
 text, version and syntax tree (``renga/documentState``) equal the model's text and a fresh
 parse of it, and a completion's range ends at the clamped cursor (a divergence otherwise).
-Prints ops done, crashes and divergences; writes bench/out/fuzz.md; exits non-zero on any.
+Prints ops done, crashes, deaf servers and divergences; writes bench/out/fuzz.md; exits non-zero
+on any.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import sys
 import time
@@ -63,6 +68,16 @@ FAULTS = [
     Reply(reset=True),
 ]
 REQUEST_TIMEOUT = 15.0
+FRAMES = [
+    "length too short",
+    "length too long",
+    "body not JSON",
+    "body cut short",
+    "extra headers",
+    "junk in the header block",
+    "binary junk",
+    "length not a number",
+]
 
 
 @dataclass
@@ -70,11 +85,14 @@ class Result:
     encoding: str = ""
     ops: int = 0
     crashes: int = 0
+    deaf: int = 0
     divergences: int = 0
+    frames: int = 0  # malformed frames sent
     checks: int = 0
     completions: int = 0
     cancelled: int = 0
     by_op: dict[str, int] = field(default_factory=dict)
+    by_frame: dict[str, int] = field(default_factory=dict)
     seconds_by_op: dict[str, float] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
@@ -121,6 +139,8 @@ class Fuzzer:
     def problem(self, kind: str, message: str) -> None:
         if kind == "crash":
             self.result.crashes += 1
+        elif kind == "deaf":
+            self.result.deaf += 1
         else:
             self.result.divergences += 1
         if len(self.result.problems) < 20:
@@ -242,6 +262,59 @@ class Fuzzer:
         # type instead (a custom method, so the params go out as given).
         await self.request("renga/documentState", {"uri": self.rng.choice([5, None, [], "x"])})
 
+    def malformed_frame(self, kind: str) -> bytes:
+        """A frame of ``kind`` carrying a request without side effects (so the model of the
+        documents stays right whether or not the server can read it)."""
+        self.serial += 1
+        uri = self.rng.choice([*self.docs, (self.folder / "never-opened.py").as_uri()])
+        message = {
+            "jsonrpc": "2.0",
+            "id": f"raw-{self.serial}",
+            "method": "renga/documentState",
+            "params": {"uri": uri},
+        }
+        body = json.dumps(message).encode()
+        rng = self.rng
+
+        def framed(payload: bytes, length: int | None = None) -> bytes:
+            n = len(payload) if length is None else length
+            return b"Content-Length: %d\r\n\r\n%s" % (n, payload)
+
+        if kind == "length too short":
+            return framed(body, rng.randint(1, len(body) - 1))
+        if kind == "length too long":
+            return framed(body, len(body) + rng.choice([1, 2, 15, 200, 5000]))
+        if kind == "body not JSON":
+            broken = body.replace(b'"', b"", rng.randint(1, 3))
+            return framed(broken)
+        if kind == "body cut short":  # the rest never comes
+            return framed(body)[: -rng.randint(1, len(body) - 1)]
+        if kind == "extra headers":
+            return b"X-Fuzz: %d\r\nContent-Type: application/vscode-jsonrpc\r\n" % rng.randint(
+                0, 9
+            ) + framed(body)
+        if kind == "junk in the header block":
+            return b"Content-Length: %d\r\n%s\r\n\r\n%s" % (len(body), b"%%junk%%", body)
+        if kind == "binary junk":
+            return bytes(rng.randrange(256) for _ in range(rng.randint(1, 300)))
+        return b"Content-Length: %s\r\n\r\n%s" % (rng.choice([b"-5", b"abc", b""]), body)
+
+    async def op_frame(self) -> None:
+        """A malformed frame, then a request the server must still answer."""
+        kind = self.rng.choice(FRAMES)
+        self.result.frames += 1
+        self.result.by_frame[kind] = self.result.by_frame.get(kind, 0) + 1
+        server = self.client._server
+        assert server is not None and server.stdin is not None
+        server.stdin.write(self.malformed_frame(kind))
+        try:
+            if self.docs:
+                await self.check(self.rng.choice(list(self.docs.values())))
+            else:
+                await self.request("renga/documentState", {"uri": "file:///nowhere.py"})
+        except TimeoutError:
+            self.problem("deaf", f"no answer within {REQUEST_TIMEOUT} s after a frame: {kind}")
+
     async def check(self, doc: Doc) -> None:
         self.result.checks += 1
         state = await self.request("renga/documentState", {"uri": doc.uri})
@@ -263,6 +336,7 @@ class Fuzzer:
             ("complete", 0.25),
             ("cancel", 0.13),
             ("malformed", 0.05),
+            ("frame", 0.05),
         ]
         names = [name for name, _ in choices]
         weights = [weight for _, weight in choices]
@@ -356,8 +430,17 @@ async def run_session(encoding: str, ops: int, seed: int, base_url: str, folder:
                 fuzzer.problem("crash", f"server exited with {client._server.returncode}")
                 break
             await fuzzer.step()
+            if fuzzer.result.deaf:  # every later request would wait out its timeout
+                break
     finally:
-        await client.shutdown_session()
+        try:
+            await asyncio.wait_for(client.shutdown_session(), REQUEST_TIMEOUT)
+        except TimeoutError:  # a deaf server never answers shutdown either
+            if not fuzzer.result.deaf:
+                fuzzer.problem("deaf", f"no answer to shutdown within {REQUEST_TIMEOUT} s")
+            if client._server is not None and client._server.returncode is None:
+                client._server.kill()
+                await client._server.wait()
     return fuzzer.result
 
 
@@ -382,20 +465,33 @@ def report(results: list[Result], seconds: float, seed: int) -> str:
         "",
         f"seed {seed}, {seconds:.0f} s",
         "",
-        "| encoding | ops | crashes | divergences | state checks | completions | cancelled |",
-        "|---|---|---|---|---|---|---|",
+        "| encoding | ops | crashes | deaf | divergences | state checks | completions "
+        "| cancelled | malformed frames |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
-            f"| {r.encoding} | {r.ops} | {r.crashes} | {r.divergences} | {r.checks} "
-            f"| {r.completions} | {r.cancelled} |"
+            f"| {r.encoding} | {r.ops} | {r.crashes} | {r.deaf} | {r.divergences} | {r.checks} "
+            f"| {r.completions} | {r.cancelled} | {r.frames} |"
         )
     total = Result(
         ops=sum(r.ops for r in results),
         crashes=sum(r.crashes for r in results),
+        deaf=sum(1 for r in results if r.deaf),
         divergences=sum(r.divergences for r in results),
+        frames=sum(r.frames for r in results),
     )
-    lines.append(f"| **total** | {total.ops} | {total.crashes} | {total.divergences} | | | |")
+    lines.append(
+        f"| **total** | {total.ops} | {total.crashes} | {total.deaf} servers "
+        f"| {total.divergences} | | | | {total.frames} |"
+    )
+    frames: dict[str, int] = {}
+    for r in results:
+        for kind, n in r.by_frame.items():
+            frames[kind] = frames.get(kind, 0) + n
+    if frames:
+        lines += ["", "Malformed frames, each followed by a request that must be answered:", ""]
+        lines += [f"- {kind}: {n}" for kind, n in sorted(frames.items())]
     problems = [p for r in results for p in r.problems]
     if problems:
         lines += ["", "## Problems", "", *[f"- {p}" for p in problems]]
@@ -417,19 +513,25 @@ def main(argv: list[str] | None = None) -> int:
     (out / "fuzz.md").write_text(text, encoding="utf-8")
     ops = sum(r.ops for r in results)
     crashes = sum(r.crashes for r in results)
+    deaf = sum(1 for r in results if r.deaf)
     divergences = sum(r.divergences for r in results)
+    frames = sum(r.frames for r in results)
     for r in results:
         mean_ms = {k: 1000 * v / r.by_op[k] for k, v in r.seconds_by_op.items()}
         print(f"  mean ms per op: {', '.join(f'{k} {v:.1f}' for k, v in sorted(mean_ms.items()))}")
         print(
             f"{r.encoding}: {r.ops} ops ({', '.join(f'{k} {v}' for k, v in sorted(r.by_op.items()))}), "
-            f"{r.crashes} crashes, {r.divergences} divergences"
+            f"{r.crashes} crashes, {'deaf' if r.deaf else 'never deaf'}, "
+            f"{r.divergences} divergences"
         )
         for p in r.problems:
             print("  " + p)
-    print(f"ops done: {ops}, crashes: {crashes}, divergences: {divergences} ({seconds:.0f} s)")
+    print(
+        f"ops done: {ops} ({frames} malformed frames), crashes: {crashes}, deaf servers: {deaf}, "
+        f"divergences: {divergences} ({seconds:.0f} s)"
+    )
     print(f"report: {out / 'fuzz.md'}")
-    return 1 if crashes or divergences else 0
+    return 1 if crashes or deaf or divergences else 0
 
 
 if __name__ == "__main__":

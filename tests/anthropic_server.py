@@ -391,6 +391,10 @@ class Reply:
     # stream: drop the connection (no message_stop, no final chunk) after this many deltas.
     # Non-stream: send the headers and half of the body, then drop the connection.
     truncate_after_deltas: int | None = None
+    # stream: end the response cleanly (the last chunk sent, so HTTP sees a whole body) after this
+    # many deltas (or all of them, if fewer), without message_delta and message_stop: a proxy
+    # that cuts the stream.
+    end_after_deltas: int | None = None
     malformed: bool = False  # stream: an invalid `data:` line; non-stream: invalid JSON body
     reset: bool = False  # abort the TCP connection with RST before answering
     delay_headers: float = 0.0  # seconds before the status line (for client timeouts)
@@ -823,6 +827,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return False
             if reply.truncate_after_deltas is not None and deltas >= reply.truncate_after_deltas:
                 self._drop_connection()
+                return False
+            if reply.end_after_deltas is not None and (final or deltas >= reply.end_after_deltas):
+                self._write(b"0\r\n\r\n")
                 return False
             return True
 

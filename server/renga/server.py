@@ -21,8 +21,8 @@ from collections.abc import Coroutine, Generator
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams
-from pygls.io_ import StdoutWriter, run_async
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.protocol.language_server import _prepare_command_arguments, lsp_method
 
@@ -32,6 +32,7 @@ from renga.context import workspace as workspace_index
 from renga.context.assemble import forget_document
 from renga.context.types import ContextSources
 from renga.cost import BudgetExceeded, CostGate
+from renga.framing import Framer
 from renga.lifecycle import LifecycleProtocol
 from renga.logs import TRACE, set_level
 from renga.model.breaker import BreakerChange
@@ -55,6 +56,10 @@ STATUS = "renga/status"
 # A spend change is told this long after the call that made it, once for a burst of calls
 # (typing sends many completions; the status bar need not follow each one).
 SPEND_STATUS_DELAY_S = 0.5
+# How much of stdin one read takes: a keystroke's messages come in one read.
+READ_BYTES = 1 << 16
+# How long a body that stopped short of its Content-Length waits before it is tried as it is.
+STALL_S = 0.5
 
 
 class RengaProtocol(LifecycleProtocol):
@@ -155,24 +160,56 @@ class RengaServer(LanguageServer):
             reader = asyncio.StreamReader()
             await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), source)
             assert self._stop_event is not None
-            await run_async(
-                stop_event=self._stop_event,
-                reader=reader,
-                protocol=self.protocol,
-                # pygls's reader logs "Content length: N" per message at debug: under renga's
-                # logger that flooded the editor's log at debug and trace levels.
-                logger=logging.getLogger("pygls.io_"),
-                error_handler=self.report_server_error,
-            )
+            # renga.framing rather than pygls's run_async: one frame with a wrong Content-Length
+            # made that loop deaf for good.
+            framer = Framer()
+            while not self._stop_event.is_set():
+                try:
+                    # A body that stops short of its Content-Length with nothing after it: it
+                    # may be whole already (a length too long), and its sender waiting for us.
+                    async with asyncio.timeout(STALL_S if framer.waiting else None):
+                        data = await reader.read(READ_BYTES)
+                except TimeoutError:
+                    if (body := framer.stalled()) is not None:
+                        self.receive(framer, body)
+                    continue
+                if not data:
+                    break
+                framer.feed(data)
+                while (body := framer.next()) is not None:
+                    self.receive(framer, body)
 
         try:
             asyncio.run(main())
         except BrokenPipeError:
             log.error("the connection to the editor is lost: shutting down")
-        except (KeyboardInterrupt, SystemExit):
+        except KeyboardInterrupt:
             pass
+        except Exception:
+            # Never alive but deaf: the editor sees the process end and can restart it.
+            log.critical("reading the editor's messages failed: exiting", exc_info=True)
+            raise SystemExit(1) from None
         finally:
+            # SystemExit (from `exit`) passes on with its code: 1 when no `shutdown` came first.
             self.shutdown()  # type: ignore[no-untyped-call]  # pygls is untyped here
+
+    def receive(self, framer: Framer, body: bytes) -> None:
+        """Decode and handle one message body, as pygls's reader would; a body that is not JSON
+        goes back to the framer, which may find the rest of it (a Content-Length too short)."""
+        try:
+            message = json.loads(body, object_hook=self.protocol.structure_message)
+        except ValueError:  # JSONDecodeError, UnicodeDecodeError: the frame is wrong
+            framer.rejected(body)
+            return
+        except Exception as exc:  # params pygls cannot read (LifecycleProtocol answers them)
+            log.exception("Unable to handle message")
+            self.report_server_error(exc, JsonRpcException)
+            return
+        try:
+            self.protocol.handle_message(message)
+        except Exception as exc:
+            log.exception("Unable to handle message")
+            self.report_server_error(exc, JsonRpcException)
 
     # -- helpers -------------------------------------------------------------------------
 

@@ -246,10 +246,14 @@ class RawSession:
         )
         return cls(process)
 
-    def send(self, message: dict[str, Any]) -> None:
-        assert self.process.stdin is not None
+    def send(self, message: dict[str, Any], length_delta: int = 0) -> None:
+        """Send ``message``, framed with a Content-Length off by ``length_delta``."""
         body = json.dumps({"jsonrpc": "2.0", **message}).encode()
-        self.process.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        self.write(b"Content-Length: %d\r\n\r\n%s" % (len(body) + length_delta, body))
+
+    def write(self, data: bytes) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(data)
 
     async def _read(self) -> dict[str, Any]:
         assert self.process.stdout is not None
@@ -260,11 +264,18 @@ class RawSession:
         result: dict[str, Any] = json.loads(await self.process.stdout.readexactly(length))
         return result
 
-    async def request(self, method: str, params: Any) -> dict[str, Any]:
+    async def request(self, method: str, params: Any, length_delta: int = 0) -> dict[str, Any]:
         """Send a request and return its response (notifications on the way are skipped)."""
+        return await self.answer(self.ask(method, params, length_delta))
+
+    def ask(self, method: str, params: Any, length_delta: int = 0) -> int:
+        """Send a request; its id."""
         self.next_id += 1
-        msg_id = self.next_id
-        self.send({"id": msg_id, "method": method, "params": params})
+        self.send({"id": self.next_id, "method": method, "params": params}, length_delta)
+        return self.next_id
+
+    async def answer(self, msg_id: int) -> dict[str, Any]:
+        """The response to request ``msg_id`` (other messages until then are dropped)."""
         async with asyncio.timeout(10):
             while True:
                 message = await self._read()
@@ -363,6 +374,73 @@ async def test_requests_after_shutdown_are_refused_and_exit_ends_the_process(
     finally:
         await raw.close()
     assert anthropic_server.messages_requests() == []
+
+
+@pytest.mark.parametrize(
+    ("length_delta", "junk"),
+    [
+        (-7, b""),  # too short: the rest of the body runs into the next header
+        (25, b""),  # too long: the body swallows the beginning of the next message
+        (0, b'Content-Length: 40\r\n\r\n{"jsonrpc": "2.0", "id": 9, "meth'),  # cut body
+        (0, b"Content-Type: x\r\nX-Junk\r\n\x00\xff\r\n\r\n{broken json}\r\n"),
+    ],
+    ids=["length too short", "length too long", "body cut short", "garbage"],
+)
+async def test_a_bad_frame_costs_that_frame_at_most(
+    env: dict[str, str],
+    anthropic_server: AnthropicTestServer,
+    workspace: Path,
+    length_delta: int,
+    junk: bytes,
+) -> None:
+    """After a frame with a wrong Content-Length or junk between frames, the server reads on from
+    the next header: the following requests are answered (a request whose length was wrong is
+    answered too, once the next header shows where it ended)."""
+    raw = await RawSession.start(env)
+    try:
+        await raw.initialize(workspace)
+        uri = (workspace / "framed.py").as_uri()
+        raw.open(uri, DOC)
+        raw.write(junk)
+        bad = raw.ask("renga/documentState", {"uri": uri}, length_delta)
+        after = raw.ask("renga/documentState", {"uri": uri})
+        if length_delta:
+            assert (await raw.answer(bad))["result"]["text"] == DOC
+        assert (await raw.answer(after))["result"]["text"] == DOC
+        await raw_completion_works(raw, anthropic_server, workspace)
+        assert raw.process.returncode is None
+    finally:
+        await raw.close()
+
+
+async def test_a_request_with_a_length_too_long_and_nothing_after_it_is_answered(
+    env: dict[str, str], workspace: Path
+) -> None:
+    """Its sender waits for the answer, so no next header comes to resynchronise on: once no
+    byte has come for a moment, a body that is whole JSON is taken as it is."""
+    raw = await RawSession.start(env)
+    try:
+        await raw.initialize(workspace)
+        uri = (workspace / "framed.py").as_uri()
+        raw.open(uri, DOC)
+        bad = raw.ask("renga/documentState", {"uri": uri}, length_delta=100)
+        assert (await raw.answer(bad))["result"]["text"] == DOC
+        assert (await raw.request("renga/documentState", {"uri": uri}))["result"]["text"] == DOC
+    finally:
+        await raw.close()
+
+
+async def test_exit_without_shutdown_ends_the_process_with_code_1(
+    env: dict[str, str], workspace: Path
+) -> None:
+    raw = await RawSession.start(env)
+    try:
+        await raw.initialize(workspace)
+        raw.send({"method": "exit"})
+        async with asyncio.timeout(5):
+            assert await raw.process.wait() == 1  # the LSP specification's code for it
+    finally:
+        await raw.close()
 
 
 def test_renga_complete_reads_a_file_with_invalid_utf8(

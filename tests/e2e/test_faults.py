@@ -64,6 +64,7 @@ FAULTS = [
     ),
     Fault("malformed event stream", [Reply(text=NORMAL, malformed=True, error_after_deltas=1)]),
     Fault("truncated event stream", [Reply(text=NORMAL, truncate_after_deltas=1)]),
+    Fault("stream ended without message_stop", [Reply(text=NORMAL, end_after_deltas=1)]),
     Fault("connection reset", [Reply(reset=True)]),
 ]
 
@@ -233,5 +234,123 @@ async def test_interactive_completions_are_never_retried(
         assert time.monotonic() - started < 0.9  # did not wait out the retry-after
         await asyncio.sleep(1.2)
         assert len(anthropic_server.messages_requests()) == 2
+    finally:
+        await client.shutdown_session()
+
+
+@pytest.mark.parametrize(
+    "cut",
+    [
+        Reply(text=NORMAL, end_after_deltas=1),
+        Reply(text=NORMAL, end_after_deltas=100),
+        Reply(text=NORMAL, midstream_error="overloaded_error", error_after_deltas=2),
+    ],
+    ids=["ended after one token", "ended after the whole text", "error event"],
+)
+async def test_a_cut_stream_is_neither_shown_nor_remembered(
+    anthropic_server: AnthropicTestServer, workspace: Path, tmp_path: Path, cut: Reply
+) -> None:
+    """A stream that ends without ``message_stop`` (a proxy cut it), even when all its text
+    arrived, or with an error event, is a failure: nothing is shown, and the next request at that
+    cursor asks the model again rather than getting the cut text from the type-through memory
+    (on here, the default)."""
+    env = server_env(tmp_path, ANTHROPIC_API_KEY="k", ANTHROPIC_BASE_URL=anthropic_server.base_url)
+    client = await start_session(env, "visual_studio_code", workspace)
+    try:
+        uri = open_document(client, workspace / "add.py", DOC)
+        anthropic_server.enqueue(cut)
+        assert await complete(client, uri) == []
+        (cut_request,) = anthropic_server.messages_requests()
+        assert cut_request.deltas_sent == min(cut.end_after_deltas or 2, 5)
+        anthropic_server.enqueue(Reply(text=NORMAL))
+        assert await complete(client, uri) == [NORMAL]
+        assert len(anthropic_server.messages_requests()) == 2  # the model was asked again
+        assert anthropic_server.messages_requests()[1].completed
+    finally:
+        await client.shutdown_session()
+
+
+def set_timeout(client: LanguageClient, ms: int) -> None:
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"renga": {"completion": {"timeoutMs": ms}}})
+    )
+
+
+async def test_timeout_bounds_a_slow_trickle_of_tokens(
+    anthropic_server: AnthropicTestServer, workspace: Path, tmp_path: Path
+) -> None:
+    """``completion.timeoutMs`` is a deadline for the whole answer: a stream that keeps sending a
+    token now and then (each wait far below the HTTP timeout) still ends at it, shows nothing,
+    and hangs up on the service; the next completion works."""
+    env = server_env(tmp_path, ANTHROPIC_API_KEY="k", ANTHROPIC_BASE_URL=anthropic_server.base_url)
+    client = await start_session(env, "neovim", workspace)
+    try:
+        uri = open_document(client, workspace / "add.py", DOC)
+        anthropic_server.enqueue(Reply(text=NORMAL))  # the first call pays for the connection
+        assert await complete(client, uri) == [NORMAL]
+        set_timeout(client, 300)
+        trickle = "return " + "a + " * 40 + "b"  # about 120 tokens at 10 a second: 12 s
+        anthropic_server.enqueue(Reply(text=trickle, tokens_per_second=10))
+        other = open_document(client, workspace / "sub.py", "def sub(a, b):\n    \n")
+        assert await complete(client, other) == []
+        dripped = anthropic_server.messages_requests()[-1]
+        assert not dripped.completed
+        assert await asyncio.to_thread(anthropic_server.wait_for_disconnect, dripped, 10.0)
+        set_timeout(client, 5000)
+        anthropic_server.enqueue(Reply(text=NORMAL))
+        assert await complete(client, other) == [NORMAL]
+    finally:
+        await client.shutdown_session()
+
+
+async def test_a_service_that_keeps_refusing_requests_is_told_once(
+    anthropic_server: AnthropicTestServer, workspace: Path, tmp_path: Path
+) -> None:
+    # The service is up (no pause), but every request is refused: one 413 may be one odd
+    # request, a streak will not fix itself.
+    anthropic_server.default_reply = Reply(
+        status=413, error_type="request_too_large", error_message="Request exceeds the maximum size"
+    )
+    env = server_env(tmp_path, ANTHROPIC_API_KEY="k", ANTHROPIC_BASE_URL=anthropic_server.base_url)
+    client = await start_session(env, "visual_studio_code", workspace, options())
+    try:
+        uri = open_document(client, workspace / "add.py", DOC)
+        for _ in range(8):
+            assert await complete(client, uri) == []
+        await wait_until(lambda: any("refused" in m.message for m in client.messages))
+        assert len(anthropic_server.messages_requests()) == 8  # nothing paused
+        (told,) = [m for m in client.messages if "refused" in m.message]
+        assert "HTTP 413" in told.message and "exceeds the maximum size" in told.message
+    finally:
+        await client.shutdown_session()
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("http://renga-test.invalid", ["renga-test.invalid", "cannot be resolved"]),
+        ("https://{server}", ["TLS with 127.0.0.1 failed"]),
+    ],
+    ids=["dns", "tls"],
+)
+async def test_an_unreachable_host_is_named_once(
+    anthropic_server: AnthropicTestServer,
+    workspace: Path,
+    tmp_path: Path,
+    url: str,
+    words: list[str],
+) -> None:
+    base_url = url.format(server=anthropic_server.base_url.removeprefix("http://"))
+    env = server_env(tmp_path, ANTHROPIC_API_KEY="k", ANTHROPIC_BASE_URL=base_url)
+    client = await start_session(env, "neovim", workspace, options(breakerFailures=2))
+    try:
+        uri = open_document(client, workspace / "add.py", DOC)
+        for _ in range(6):
+            assert await complete(client, uri) == []
+            await asyncio.sleep(0.12)  # past breakerPauseMs: each one is a real attempt
+        await wait_until(lambda: any(words[0] in m.message for m in client.messages))
+        (told,) = [m for m in client.messages if words[0] in m.message]
+        assert all(w in told.message for w in words), told.message
+        assert "Connection error." not in told.message
     finally:
         await client.shutdown_session()

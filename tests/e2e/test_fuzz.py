@@ -1,6 +1,7 @@
 """A short run of the LSP fuzzer (bench/fuzz.py; the full run is 10,000 operations): random
-open/change/close/completion/cancel operations, bad positions and malformed params against
-live servers in all three position encodings, with no crash and no divergence."""
+open/change/close/completion/cancel operations, bad positions, malformed params and malformed
+frames against live servers in all three position encodings, with no crash, no deaf server and
+no divergence."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ async def test_random_lsp_operations_neither_crash_nor_diverge(tmp_path: Path) -
     assert sum(r.ops for r in results) == 450
     problems = [p for r in results for p in r.problems]
     assert sum(r.crashes for r in results) == 0, problems
+    assert sum(r.deaf for r in results) == 0, problems
     assert sum(r.divergences for r in results) == 0, problems
     # The run did exercise what it claims to.
-    assert all(r.checks > 30 and r.completions > 10 for r in results)
+    assert all(r.checks > 30 and r.completions > 10 and r.frames > 3 for r in results)

@@ -131,3 +131,28 @@ def test_a_late_answer_to_a_request_sent_before_the_outage_does_not_end_it() -> 
     clock.now += 1
     breaker.success(since=sent)
     assert breaker.is_open
+
+
+def refused(status: int = 413) -> ModelError:
+    return ModelError(Failure.BAD_REQUEST, "prompt is too long", status=status)
+
+
+def test_a_streak_of_refusals_is_told_once_and_pauses_nothing() -> None:
+    told: list[str] = []
+    breaker = CircuitBreaker(3, 30.0, on_refused=told.append)
+    for _ in range(2):  # two odd requests, then an answer: nothing to say
+        breaker.record(refused())
+    breaker.success()
+    for _ in range(2):
+        breaker.record(refused(400))
+    assert told == []
+    for _ in range(5):
+        breaker.record(refused())
+        breaker.check()  # never paused: the service is up, it answers
+    assert len(told) == 1
+    assert "refused the last 3 requests" in told[0] and "HTTP 413" in told[0]
+    assert "prompt is too long" in told[0]
+    breaker.record(overloaded())  # another kind of failure ends the streak
+    for _ in range(3):
+        breaker.record(refused())
+    assert len(told) == 2

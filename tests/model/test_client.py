@@ -107,6 +107,9 @@ async def test_retired_model_falls_back_once_and_tells_the_user(
         ),
         (Reply(text="abc def ghi jkl", truncate_after_deltas=1), Failure.CONNECTION),
         (Reply(text="abc def", malformed=True), Failure.STREAM),
+        # Ended cleanly but without message_stop (a proxy cut it): short, not whole.
+        (Reply(text="abc def ghi jkl", end_after_deltas=1), Failure.STREAM),
+        (Reply(text="abc def ghi jkl", end_after_deltas=100), Failure.STREAM),
     ],
 )
 async def test_failures_become_model_errors(
@@ -122,6 +125,32 @@ async def test_failures_become_model_errors(
     if reply.status == 429:
         assert info.value.retry_after == 7
     assert len(anthropic_server.messages_requests()) == 1  # interactive: never retried
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(text="a " * 100, tokens_per_second=20),  # a slow trickle: 10 s of tokens
+        Reply(text="a b", delay_headers=10.0),  # no answer at all before the deadline
+    ],
+    ids=["slow stream", "slow headers"],
+)
+async def test_the_deadline_bounds_the_whole_answer(
+    anthropic_server: AnthropicTestServer, reply: Reply
+) -> None:
+    # Each wait is far shorter than the HTTP timeout: only the deadline can end the call.
+    anthropic_server.enqueue(reply)
+    client, _, _ = make_client(anthropic_server)
+    deadline = asyncio.get_running_loop().time() + 0.3
+    with pytest.raises(ModelError) as info:
+        async with client.stream(request(), deadline=deadline) as stream:
+            [piece async for piece in stream.text()]
+    assert info.value.failure is Failure.TIMEOUT
+    recorded = anthropic_server.messages_requests()[-1]
+    assert await asyncio.to_thread(anthropic_server.wait_for_disconnect, recorded, 5.0)
+    assert not recorded.completed
+    assert client.breaker.consecutive == 1  # a failure, as the breaker counts them
+    await client.aclose()
 
 
 async def test_leaving_the_stream_closes_the_http_response(
@@ -445,3 +474,38 @@ async def test_bedrock_5x_models_go_through_the_messages_api_endpoint() -> None:
     assert "bedrock-runtime.us-east-1" in str(invoke.base_url)
     assert client._sdk("claude-haiku-5-5") is mantle  # one client per endpoint
     await client.aclose()
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        # RFC 6761: names under .invalid never resolve.
+        ("http://user:secret@renga-test.invalid", ["renga-test.invalid", "cannot be resolved"]),
+        ("https://{server}", ["TLS with 127.0.0.1 failed", "https://127.0.0.1:"]),
+        ("http://127.0.0.1:{closed}", ["refused the connection", "http://127.0.0.1:"]),
+    ],
+    ids=["dns", "tls", "refused"],
+)
+async def test_an_unreachable_service_is_named_with_the_cause(
+    anthropic_server: AnthropicTestServer, url: str, words: list[str]
+) -> None:
+    base_url = url.format(
+        server=anthropic_server.base_url.removeprefix("http://"), closed=closed_port()
+    )
+    client = ModelClient(Settings(base_url=base_url), environ={"ANTHROPIC_API_KEY": "sk-test"})
+    with pytest.raises(ModelError) as info:
+        async with client.stream(request()) as stream:
+            [piece async for piece in stream.text()]
+    await client.aclose()
+    assert info.value.failure is Failure.CONNECTION
+    message = str(info.value)
+    assert all(w in message for w in words), message
+    assert "Connection error." not in message and "secret" not in message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -76,8 +77,12 @@ async def generate(
 ) -> Outcome:
     """Ask the model for the text at byte ``offset`` of ``doc``. ``on_text`` sees the answer
     (markers stripped) as it grows, so a caller can tell whether it still fits what the user
-    typed meanwhile. The stream is closed as soon as the answer is known to be complete."""
+    typed meanwhile. The stream is closed as soon as the answer is known to be complete.
+
+    ``completion.timeoutMs`` bounds the whole of it, from here to the answer's last token: past
+    that, the call fails with ``ModelError(TIMEOUT)`` and nothing is shown."""
     t0 = time.monotonic()
+    deadline = asyncio.get_running_loop().time() + settings.completion.timeout_ms / 1000
     snap = Snapshot.of(doc, offset)
     shape = shape_at(doc, offset)
     ctx = build_context(doc, offset, settings, sources or ContextSources(), path_of(doc.uri))
@@ -90,7 +95,7 @@ async def generate(
     t1 = time.monotonic()
     raw = ""
     stopped_early = False
-    async with model.stream(request) as stream:
+    async with model.stream(request, deadline=deadline) as stream:
         raw = stream.prefill
         async for piece in stream.text():
             raw += piece

@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 # However long a retry-after asks for, a paused editor retries after at most this long.
 MAX_PAUSE_S = 600.0
 
+# Requests refused in a row (400, 413, 422) before the user is told: one refusal may be one odd
+# request, a streak means every request will be (a setting, a proxy, a prompt too large).
+REFUSALS_TO_TELL = 3
+
 # Failures that say nothing about the service's health: no request reached it.
 _NOT_SERVICE = {Failure.NOT_CONFIGURED, Failure.BUDGET, Failure.PAUSED}
 _AUTH = {Failure.AUTH, Failure.PERMISSION}
@@ -67,10 +71,15 @@ class CircuitBreaker:
         *,
         on_change: Callable[[BreakerChange], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        on_refused: Callable[[str], None] | None = None,
     ) -> None:
         self.failures = max(1, failures)
         self.pause_s = pause_s
         self.on_change = on_change
+        # Told (once per streak) when the service keeps refusing requests: it is up, so the
+        # breaker stays closed, but every completion fails.
+        self.on_refused = on_refused
+        self.refused = 0
         self._clock = clock
         self.state = BreakerState.CLOSED
         self.consecutive = 0
@@ -119,6 +128,7 @@ class CircuitBreaker:
         if since is not None and self.state is not BreakerState.CLOSED and since < self._opened_at:
             return
         self.consecutive = 0
+        self.refused = 0
         if self.state is BreakerState.CLOSED:
             return
         self.state = BreakerState.CLOSED
@@ -135,8 +145,21 @@ class CircuitBreaker:
         """The outcome of a request that failed with ``error``."""
         if error.failure in _NOT_SERVICE:
             return
+        refused = self.refused + 1 if error.failure is Failure.BAD_REQUEST else 0
+        self.refused = refused
         if error.failure not in RETRYABLE and error.failure not in _AUTH:
-            self.success()
+            self.success()  # the service is up: it answered
+            self.refused = refused
+            if refused == REFUSALS_TO_TELL and self.on_refused is not None:
+                message = (
+                    f"renga: the model service refused the last {refused} requests ({error}); "
+                    "completions will fail until that is fixed."
+                )
+                log.warning("%s", message)
+                try:
+                    self.on_refused(message)
+                except Exception:  # a broken listener must not break model calls
+                    log.exception("breaker listener failed")
             return
         self.last_error = error
         self.consecutive += 1

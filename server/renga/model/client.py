@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import functools
 import json
 import logging
 import os
@@ -34,7 +33,7 @@ from renga.model.catalog import (
     price_known,
     provider_model_id,
 )
-from renga.model.errors import Failure, ModelError
+from renga.model.errors import Failure, ModelError, unreachable
 from renga.model.request import ModelRequest, Role
 
 log = logging.getLogger(__name__)
@@ -110,9 +109,12 @@ class TextStream:
         model: str,
         prefill: str,
         on_error: Callable[[ModelError], None] | None = None,
+        deadline: float | None = None,
     ) -> None:
         self._raw = raw
         self._on_error = on_error
+        # Event-loop time by which the last token must have arrived (None: no bound).
+        self.deadline = deadline
         self.failed = False
         self.model = model
         # The prefill the model continues (empty when the model was not given one).
@@ -124,8 +126,19 @@ class TextStream:
         self._chars = 0
 
     async def text(self) -> AsyncIterator[str]:
+        """The answer's text as it arrives. Raises :class:`ModelError` when the stream fails, is
+        past its deadline, or ends without ``message_stop``: a stream cut short by the network or
+        a proxy looks like a short answer, and must never be taken for a whole one."""
+        events = aiter(self._raw)
         try:
-            async for event in self._raw:
+            while True:
+                # The deadline applies to every wait, not to the loop's body: a timeout around
+                # a ``yield`` would cancel whatever the consumer awaits between two pieces.
+                async with asyncio.timeout_at(self.deadline):
+                    try:
+                        event = await anext(events)
+                    except StopAsyncIteration:
+                        break
                 kind = event.get("type")
                 if kind == "message_start":
                     u = event.get("message", {}).get("usage") or {}
@@ -150,6 +163,12 @@ class TextStream:
                         self.usage.output_tokens = output
                 elif kind == "message_stop":
                     self.finished = True
+            if not self.finished:
+                raise ModelError(
+                    Failure.STREAM,
+                    "the answer was cut short: its stream ended before message_stop",
+                    model=self.model,
+                )
         except (asyncio.CancelledError, GeneratorExit):
             raise
         except Exception as exc:
@@ -201,8 +220,14 @@ def translate(exc: BaseException, model: str | None = None) -> ModelError:
         return exc
     if isinstance(exc, anthropic.APITimeoutError | httpx2.TimeoutException):
         return ModelError(Failure.TIMEOUT, "the model did not answer in time", model=model)
+    if isinstance(exc, TimeoutError):  # a request's own deadline (ModelClient.stream)
+        return ModelError(
+            Failure.TIMEOUT,
+            "the answer was not whole by its deadline (completion.timeoutMs)",
+            model=model,
+        )
     if isinstance(exc, anthropic.APIConnectionError | httpx2.TransportError):
-        return ModelError(Failure.CONNECTION, f"cannot reach the model service: {exc}", model=model)
+        return ModelError(Failure.CONNECTION, unreachable(exc, _url_of(exc)), model=model)
     if isinstance(exc, anthropic.APIStatusError):
         err_type, message = _error_of(exc.body)
         status = exc.status_code
@@ -217,6 +242,15 @@ def translate(exc: BaseException, model: str | None = None) -> ModelError:
     if isinstance(exc, TypeError) and "authentication" in str(exc):
         return ModelError(Failure.NOT_CONFIGURED, str(exc), model=model)
     return ModelError(Failure.STREAM, f"unreadable answer from the model: {exc!r}", model=model)
+
+
+def _url_of(exc: BaseException) -> str:
+    """The URL of the request that failed with ``exc`` ("" when it is not known)."""
+    try:
+        request = getattr(exc, "request", None)  # httpx raises when it has none
+    except RuntimeError:
+        return ""
+    return str(request.url) if request is not None else ""
 
 
 def credentials_problem(settings: Settings, environ: Mapping[str, str] | None = None) -> str | None:
@@ -311,7 +345,10 @@ class ModelClient:
         self._mantle: Any = None
         r = settings.reliability
         self.breaker = CircuitBreaker(
-            r.breaker_failures, r.breaker_pause_ms / 1000, on_change=on_breaker
+            r.breaker_failures,
+            r.breaker_pause_ms / 1000,
+            on_change=on_breaker,
+            on_refused=on_notice,
         )
 
     # -- configuration -------------------------------------------------------------------
@@ -544,25 +581,37 @@ class ModelClient:
         return response.close, _sse_events(response.http_response, kwargs.get("model"))
 
     @asynccontextmanager
-    async def stream(self, request: ModelRequest) -> AsyncIterator[TextStream]:
-        """Open a streamed answer, falling back along the role's model list on 404."""
+    async def stream(
+        self, request: ModelRequest, deadline: float | None = None
+    ) -> AsyncIterator[TextStream]:
+        """Open a streamed answer, falling back along the role's model list on 404.
+
+        ``deadline`` (event-loop time) bounds the whole answer, from sending the request to its
+        last token: past it, the open or the reading fails with ``ModelError(TIMEOUT)``. The
+        HTTP timeout only bounds each wait, so a slow trickle of tokens would run on."""
         if self.gate is not None:
             self.gate(request)
         await self._await_lineup(request)
         for model in self.models(request.role):
             kwargs, prefill = self._kwargs(request, model)
 
+            async def open_events(
+                kwargs: dict[str, Any] = kwargs,
+            ) -> tuple[Callable[[], Awaitable[None]], AsyncIterator[dict[str, Any]]]:
+                async with asyncio.timeout_at(deadline):
+                    return await self._open_events(request, kwargs)
+
             since = self.breaker.now()
             try:
-                close, events = await self._call(
-                    request, model, functools.partial(self._open_events, request, kwargs)
-                )
+                close, events = await self._call(request, model, open_events)
             except ModelError as error:
                 if error.failure is Failure.NOT_FOUND and model != self.models(request.role)[-1]:
                     self._retire(model, request.role)
                     continue
                 raise
-            stream = TextStream(events, model, prefill, on_error=self.breaker.record)
+            stream = TextStream(
+                events, model, prefill, on_error=self.breaker.record, deadline=deadline
+            )
             try:
                 yield stream
             finally:
