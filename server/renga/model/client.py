@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import random
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -202,6 +203,11 @@ def translate(exc: BaseException, model: str | None = None) -> ModelError:
     return ModelError(Failure.STREAM, f"unreadable answer from the model: {exc!r}", model=model)
 
 
+def _extra_install(extra: str) -> str:
+    # renga installs from a checkout (it is not on the package index), into its own environment.
+    return f"run `{sys.executable} -m pip install '.[{extra}]'` in the renga checkout"
+
+
 def credentials_problem(settings: Settings, environ: Mapping[str, str] | None = None) -> str | None:
     """What is missing for the configured provider, in words for the user; None when ready."""
     env = os.environ if environ is None else environ
@@ -219,7 +225,7 @@ def credentials_problem(settings: Settings, environ: Mapping[str, str] | None = 
         try:
             import boto3  # type: ignore[import-not-found,import-untyped,unused-ignore]  # noqa: F401
         except ImportError:
-            missing.append("the bedrock extra: pip install 'renga-lsp[bedrock]'")
+            missing.append(f"the bedrock extra: {_extra_install('bedrock')}")
         return "Bedrock needs " + " and ".join(missing) if missing else None
     missing = []
     if not (settings.vertex_region or env.get("CLOUD_ML_REGION")):
@@ -229,7 +235,7 @@ def credentials_problem(settings: Settings, environ: Mapping[str, str] | None = 
     try:
         import google.auth  # type: ignore[import-not-found,import-untyped,unused-ignore]  # noqa: F401
     except ImportError:
-        missing.append("the vertex extra: pip install 'renga-lsp[vertex]'")
+        missing.append(f"the vertex extra: {_extra_install('vertex')}")
     return "Vertex AI needs " + " and ".join(missing) if missing else None
 
 
