@@ -351,7 +351,8 @@ async def initialized(ls: RengaServer, params: types.InitializedParams) -> None:
     # thread so the event loop keeps answering the editor meanwhile. Before the index build,
     # not beside it: both want the GIL, and side by side each took the time of both (a warm
     # index load went from 0.7 s to 3.3 s, bench/index.py), while completions need the SDK first.
-    await asyncio.to_thread(importlib.import_module, "renga.model.client")
+    # Completions asked meanwhile go out without it (renga.model.direct).
+    await asyncio.to_thread(lambda: importlib.import_module("renga.model.client").load_sdk())
     await workspace_index.start(ls, excluded=ls.privacy.excluded)
     problem = ls.model.problem()
     if problem:

@@ -1,32 +1,62 @@
 """The one module that talks to the model: providers, roles with fallbacks, streams, usage.
 
-Nothing else in renga imports the anthropic SDK. Importing it costs most of a second, so the
-server imports this module only after ``initialize`` has been answered.
+Nothing else in renga imports the anthropic SDK. Importing it costs most of a second, so it is
+imported on first use (``load_sdk``, which the server calls in a thread once ``initialize`` has
+been answered); until then streamed completions go out without it (``renga.model.direct``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import importlib
 import json
 import logging
 import os
 import random
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import anthropic
 import httpx2
 
 from renga.config import Settings
+from renga.model import direct
 from renga.model.breaker import BreakerChange, CircuitBreaker
 from renga.model.catalog import Usage, accepts_prefill, provider_model_id
 from renga.model.credentials import credentials_problem
 from renga.model.errors import Failure, ModelError
 from renga.model.request import ModelRequest, Role
+
+if TYPE_CHECKING:
+    import anthropic
+else:
+
+    class _SDK:
+        """The anthropic package, imported where it is first used (then this module's global)."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(load_sdk(), name)
+
+    anthropic = _SDK()
+
+
+def load_sdk() -> Any:
+    """Import the anthropic SDK (most of a second); the server calls it in a thread."""
+    module = importlib.import_module("anthropic")
+    globals()["anthropic"] = module
+    return module
+
+
+def sdk_loaded() -> bool:
+    """The SDK is imported and ready, not still loading in another thread (importlib marks a
+    module being executed with ``__spec__._initializing``)."""
+    module = sys.modules.get("anthropic")
+    return module is not None and not getattr(module.__spec__, "_initializing", False)
+
 
 log = logging.getLogger(__name__)
 
@@ -203,9 +233,12 @@ def translate(exc: BaseException, model: str | None = None) -> ModelError:
     return ModelError(Failure.STREAM, f"unreadable answer from the model: {exc!r}", model=model)
 
 
-async def _sse_events(response: Any, model: str | None) -> AsyncIterator[dict[str, Any]]:
-    """The Messages API events of a streamed response, as the SDK's own stream reads them."""
-    async for sse in anthropic.AsyncStream.raw_events(response):
+async def _sse_events(
+    response: Any, model: str | None, raw: AsyncIterator[Any] | None = None
+) -> AsyncIterator[dict[str, Any]]:
+    """The Messages API events of a streamed response, as the SDK's own stream reads them
+    (``raw``: the same events read without the SDK, by ``renga.model.direct``)."""
+    async for sse in raw or anthropic.AsyncStream.raw_events(response):
         if sse.event == "error":
             raise _error_event(sse.data, model)
         if sse.event in (None, "ping") or not sse.data:
@@ -255,6 +288,7 @@ class ModelClient:
         # Models that answered 404: skipped from then on, and the user told once.
         self.retired: set[str] = set()
         self._client: Any = None
+        self._direct: httpx2.AsyncClient | None = None  # until the SDK has loaded
         r = settings.reliability
         self.breaker = CircuitBreaker(
             r.breaker_failures, r.breaker_pause_ms / 1000, on_change=on_breaker
@@ -328,15 +362,63 @@ class ModelClient:
             )
         return self._client
 
-    def _options(self, request: ModelRequest) -> Any:
-        sdk = self._sdk()
+    def _timeout(self, request: ModelRequest) -> httpx2.Timeout:
         if request.interactive:
             seconds = self.settings.completion.timeout_ms / 1000
-            # A retried completion arrives after the user has moved on: no retries.
-            return sdk.with_options(
-                max_retries=0, timeout=httpx2.Timeout(seconds, connect=min(seconds, 2.0))
+            return httpx2.Timeout(seconds, connect=min(seconds, 2.0))
+        return httpx2.Timeout(120.0, connect=5.0)
+
+    def _options(self, request: ModelRequest) -> Any:
+        # A retried completion arrives after the user has moved on: no retries.
+        return self._sdk().with_options(max_retries=0, timeout=self._timeout(request))
+
+    async def _open_direct(
+        self, request: ModelRequest, kwargs: dict[str, Any]
+    ) -> tuple[Callable[[], Awaitable[None]], AsyncIterator[dict[str, Any]]]:
+        """A streamed request sent before the SDK has loaded (see renga.model.direct), failing
+        with the ModelError ``translate`` gives for the SDK's exceptions (without touching the
+        SDK, whose import would block the event loop until it is done)."""
+        model = kwargs.get("model")
+        problem = self.problem()
+        if problem:
+            raise ModelError(Failure.NOT_CONFIGURED, problem)
+        if self._direct is None:
+            self._direct = httpx2.AsyncClient(
+                limits=httpx2.Limits(max_connections=8, max_keepalive_connections=4)
             )
-        return sdk.with_options(max_retries=0, timeout=httpx2.Timeout(120.0, connect=5.0))
+        base_url = self.settings.base_url or self._environ.get("ANTHROPIC_BASE_URL", "")
+        try:
+            response = await direct.open_stream(
+                self._direct, base_url, self._environ, kwargs, self._timeout(request)
+            )
+            if response.status_code != 200:
+                try:
+                    raw = await response.aread()
+                finally:
+                    await response.aclose()
+                try:
+                    body = json.loads(raw)
+                except ValueError:
+                    body = None
+                err_type, message = _error_of(body)
+                status = response.status_code
+                raise ModelError(
+                    _failure(err_type, status),
+                    message or f"HTTP {status}",
+                    status=status,
+                    retry_after=_retry_after(response.headers),
+                    model=model,
+                )
+        except httpx2.TimeoutException as exc:
+            raise ModelError(
+                Failure.TIMEOUT, "the model did not answer in time", model=model
+            ) from exc
+        except httpx2.TransportError as exc:
+            raise ModelError(
+                Failure.CONNECTION, f"cannot reach the model service: {exc}", model=model
+            ) from exc
+        events = _sse_events(response, model, raw=direct.events(response))
+        return response.aclose, events
 
     def _kwargs(self, request: ModelRequest, model: str) -> tuple[dict[str, Any], str]:
         prefill = request.prefill if self.uses_prefill(model) else ""
@@ -417,6 +499,8 @@ class ModelClient:
         plain JSON objects. renga reads only text deltas and usage; the SDK's typed events (and
         MessageStream's snapshot of the whole message on every event) cost about 1.5 ms of a
         completion's overhead (bench/completion.py), so the server-sent events are read raw."""
+        if self.settings.provider == "anthropic" and self._client is None and not sdk_loaded():
+            return await self._open_direct(request, kwargs)
         messages = self._options(request).messages
         if self.settings.provider == "bedrock":
             # Bedrock streams AWS event-stream frames, not server-sent events: the SDK decodes.
@@ -530,6 +614,9 @@ class ModelClient:
             log.info("warm-up call failed: %s", exc)
 
     async def aclose(self) -> None:
+        if self._direct is not None:
+            await self._direct.aclose()
+            self._direct = None
         if self._client is not None:
             await self._client.close()
             self._client = None
