@@ -209,10 +209,22 @@ def _failure(err_type: str, status: int | None) -> Failure:
     return Failure.SERVER if status is None or status >= 500 else Failure.BAD_REQUEST
 
 
+def _translate_transport(exc: BaseException, model: str | None) -> ModelError:
+    if isinstance(exc, httpx2.TimeoutException):
+        return ModelError(Failure.TIMEOUT, "the model did not answer in time", model=model)
+    if isinstance(exc, httpx2.TransportError):
+        return ModelError(Failure.CONNECTION, f"cannot reach the model service: {exc}", model=model)
+    return ModelError(Failure.STREAM, f"unreadable answer from the model: {exc!r}", model=model)
+
+
 def translate(exc: BaseException, model: str | None = None) -> ModelError:
     """An SDK or transport exception as a :class:`ModelError`."""
     if isinstance(exc, ModelError):
         return exc
+    if not sdk_loaded():
+        # No SDK exception can exist yet (renga.model.direct), and touching `anthropic` here
+        # would block the event loop until the SDK has loaded.
+        return _translate_transport(exc, model)
     if isinstance(exc, anthropic.APITimeoutError | httpx2.TimeoutException):
         return ModelError(Failure.TIMEOUT, "the model did not answer in time", model=model)
     if isinstance(exc, anthropic.APIConnectionError | httpx2.TransportError):
@@ -372,51 +384,49 @@ class ModelClient:
         # A retried completion arrives after the user has moved on: no retries.
         return self._sdk().with_options(max_retries=0, timeout=self._timeout(request))
 
-    async def _open_direct(
-        self, request: ModelRequest, kwargs: dict[str, Any]
-    ) -> tuple[Callable[[], Awaitable[None]], AsyncIterator[dict[str, Any]]]:
-        """A streamed request sent before the SDK has loaded (see renga.model.direct), failing
-        with the ModelError ``translate`` gives for the SDK's exceptions (without touching the
-        SDK, whose import would block the event loop until it is done)."""
-        model = kwargs.get("model")
-        problem = self.problem()
-        if problem:
-            raise ModelError(Failure.NOT_CONFIGURED, problem)
+    def _use_direct(self) -> bool:
+        return self.settings.provider == "anthropic" and self._client is None and not sdk_loaded()
+
+    async def _send_direct(
+        self, path: str, body: dict[str, Any], limits: httpx2.Timeout
+    ) -> httpx2.Response:
         if self._direct is None:
             self._direct = httpx2.AsyncClient(
                 limits=httpx2.Limits(max_connections=8, max_keepalive_connections=4)
             )
         base_url = self.settings.base_url or self._environ.get("ANTHROPIC_BASE_URL", "")
-        try:
-            response = await direct.open_stream(
-                self._direct, base_url, self._environ, kwargs, self._timeout(request)
+        return await direct.send(self._direct, base_url, self._environ, path, body, limits)
+
+    async def _open_direct(
+        self, request: ModelRequest, kwargs: dict[str, Any]
+    ) -> tuple[Callable[[], Awaitable[None]], AsyncIterator[dict[str, Any]]]:
+        """A streamed request sent before the SDK has loaded (see renga.model.direct), failing
+        with the ModelError ``translate`` gives for the SDK's own exceptions."""
+        model = kwargs.get("model")
+        problem = self.problem()
+        if problem:
+            raise ModelError(Failure.NOT_CONFIGURED, problem)
+        response = await self._send_direct(
+            "/v1/messages", {**kwargs, "stream": True}, self._timeout(request)
+        )
+        if response.status_code != 200:
+            try:
+                raw = await response.aread()
+            finally:
+                await response.aclose()
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = None
+            err_type, message = _error_of(body)
+            status = response.status_code
+            raise ModelError(
+                _failure(err_type, status),
+                message or f"HTTP {status}",
+                status=status,
+                retry_after=_retry_after(response.headers),
+                model=model,
             )
-            if response.status_code != 200:
-                try:
-                    raw = await response.aread()
-                finally:
-                    await response.aclose()
-                try:
-                    body = json.loads(raw)
-                except ValueError:
-                    body = None
-                err_type, message = _error_of(body)
-                status = response.status_code
-                raise ModelError(
-                    _failure(err_type, status),
-                    message or f"HTTP {status}",
-                    status=status,
-                    retry_after=_retry_after(response.headers),
-                    model=model,
-                )
-        except httpx2.TimeoutException as exc:
-            raise ModelError(
-                Failure.TIMEOUT, "the model did not answer in time", model=model
-            ) from exc
-        except httpx2.TransportError as exc:
-            raise ModelError(
-                Failure.CONNECTION, f"cannot reach the model service: {exc}", model=model
-            ) from exc
         events = _sse_events(response, model, raw=direct.events(response))
         return response.aclose, events
 
@@ -499,7 +509,7 @@ class ModelClient:
         plain JSON objects. renga reads only text deltas and usage; the SDK's typed events (and
         MessageStream's snapshot of the whole message on every event) cost about 1.5 ms of a
         completion's overhead (bench/completion.py), so the server-sent events are read raw."""
-        if self.settings.provider == "anthropic" and self._client is None and not sdk_loaded():
+        if self._use_direct():
             return await self._open_direct(request, kwargs)
         messages = self._options(request).messages
         if self.settings.provider == "bedrock":
@@ -608,6 +618,21 @@ class ModelClient:
             max_tokens=1,
             interactive=True,
         )
+        if self._use_direct():
+            # The SDK is still loading (and building its client would wait for it): open the
+            # connection the next completion takes, renga.model.direct's.
+            body, _ = self._kwargs(request, self.models("fast")[0])
+            for key in ("max_tokens", "stop_sequences", "extra_body"):
+                body.pop(key, None)  # what count_tokens leaves out
+            try:
+                response = await self._send_direct(
+                    "/v1/messages/count_tokens", body, self._timeout(request)
+                )
+                await response.aread()
+                await response.aclose()
+            except httpx2.HTTPError as exc:
+                log.info("warm-up call failed: %s", exc)
+            return
         try:
             await self.count_tokens(request)
         except ModelError as exc:

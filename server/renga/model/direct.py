@@ -45,19 +45,18 @@ def headers(environ: Mapping[str, str]) -> dict[str, str]:
     return result
 
 
-async def open_stream(
+async def send(
     http: httpx2.AsyncClient,
     base_url: str,
     environ: Mapping[str, str],
+    path: str,
     body: dict[str, Any],
     limits: httpx2.Timeout,
 ) -> httpx2.Response:
-    """Send ``body`` as a streamed request (``limits``: its connect and read timeouts); the
-    response, open, whatever its status."""
-    url = (base_url or DEFAULT_BASE_URL).rstrip("/") + "/v1/messages"
-    request = http.build_request(
-        "POST", url, json={**body, "stream": True}, headers=headers(environ), timeout=limits
-    )
+    """POST ``body`` to ``path`` of the API (``limits``: its connect and read timeouts); the
+    response, open (its body not read yet), whatever its status."""
+    url = (base_url or DEFAULT_BASE_URL).rstrip("/") + path
+    request = http.build_request("POST", url, json=body, headers=headers(environ), timeout=limits)
     return await http.send(request, stream=True)
 
 
