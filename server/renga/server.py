@@ -241,6 +241,17 @@ class RengaServer(LanguageServer):
         self.told.add(key)
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
 
+    def not_configured(self, problem: str) -> None:
+        """Credentials missing: one message and an ``inactive`` status, once per session."""
+        if "no-credentials" in self.told:
+            return
+        self.tell_once(
+            "no-credentials",
+            f"renga: completions are off until configured: {problem}.",
+            types.MessageType.Warning,
+        )
+        self.status("inactive", problem)
+
     def status(self, state: str, message: str = "") -> None:
         self.protocol.notify(
             STATUS,
@@ -356,12 +367,7 @@ async def initialized(ls: RengaServer, params: types.InitializedParams) -> None:
     await workspace_index.start(ls, excluded=ls.privacy.excluded)
     problem = ls.model.problem()
     if problem:
-        ls.tell_once(
-            "no-credentials",
-            f"renga: completions are off until configured: {problem}.",
-            types.MessageType.Warning,
-        )
-        ls.status("inactive", problem)
+        ls.not_configured(problem)
         return
     ls.status("ready")
     ls.run_task(ls.model.warm(), "warm-up")
@@ -492,11 +498,8 @@ async def inline_completion(
         return None
     problem = ls.model.problem()
     if problem:
-        ls.tell_once(
-            "no-credentials",
-            f"renga: completions are off until configured: {problem}.",
-            types.MessageType.Warning,
-        )
+        # Also before `initialized` is done (it waits for the SDK to load; completions do not).
+        ls.not_configured(problem)
         return None
     return await ls.completer.inline(params)
 
