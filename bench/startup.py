@@ -10,6 +10,9 @@ Anthropic-compatible server standing in for the API (answering at once, so what 
 renga's own start: imports, the SDK, the connection). Right after ``initialized`` the editor
 opens a file and asks for an inline completion at a cursor, as a user who starts typing at
 once would; an empty answer is asked again 50 ms later (the next keystroke), until one shows.
+
+The machine is shared, so each run also times a bare ``python -c "import anthropic"`` under the
+same load: the least any start that waits for the SDK before its first completion would take.
 """
 
 from __future__ import annotations
@@ -62,6 +65,14 @@ async def first_completion(client: object, uri: str) -> tuple[float, int]:
             return time.perf_counter(), asks
         await asyncio.sleep(0.05)
     raise TimeoutError("no completion within 60 s")
+
+
+async def sdk_import_ms() -> float:
+    """A fresh interpreter importing the anthropic SDK, nothing else."""
+    t0 = time.perf_counter()
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", "import anthropic")
+    await proc.wait()
+    return (time.perf_counter() - t0) * 1000
 
 
 def make_workspace(tmp: Path) -> Path:
@@ -126,6 +137,7 @@ async def main(runs: int) -> None:
         workspace = make_workspace(Path(tmp))
         for _ in range(runs + 1):
             result = await one_start(server, Path(tmp, "home"), workspace)
+            result["sdk_import_ms"] = await sdk_import_ms()
             for key, value in result.items():
                 samples.setdefault(key, []).append(value)
     # The first start compiles bytecode and fills the OS page cache: not what a user sees twice.
@@ -140,6 +152,7 @@ async def main(runs: int) -> None:
         "spawn_to_initialize_ms": ("process start", "`initialize` answered"),
         "initialize_rtt_ms": ("`initialize` sent", "`initialize` answered"),
         "spawn_to_first_completion_ms": ("process start", "first inline completion shown"),
+        "sdk_import_ms": ("process start", "`import anthropic` done (bare interpreter, yardstick)"),
     }
     for key, (a, b) in labels.items():
         v = samples[key]
@@ -151,6 +164,8 @@ async def main(runs: int) -> None:
         f"\nRequests until the first completion came back: median {statistics.median(asks):.0f}, max {max(asks):.0f}."
     )
     first = statistics.median(samples["spawn_to_first_completion_ms"])
+    ratio = first / statistics.median(samples["sdk_import_ms"])
+    print(f"\nFirst completion / bare SDK import (medians, same run): {ratio:.2f}")
     print(
         f"\nFirst completion within 1.0 s of process start (median): {'yes' if first <= 1000 else 'NO'}"
     )
