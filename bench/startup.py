@@ -142,12 +142,21 @@ async def main(runs: int) -> None:
                 samples.setdefault(key, []).append(value)
     # The first start compiles bytecode and fills the OS page cache: not what a user sees twice.
     samples = {k: v[1:] for k, v in samples.items()}
-    print("# Startup benchmark\n")
-    print(
-        f"Command: `python bench/startup.py --runs {runs}`. Load average {os.getloadavg()[0]:.1f}.\n"
-    )
-    print("| from | to | p50 (ms) | p99 (ms) | max (ms) |")
-    print("|---|---|---:|---:|---:|")
+    report = render(samples, runs)
+    print(report)
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "startup.md").write_text(report + "\n", "utf-8")
+
+
+def render(samples: dict[str, list[float]], runs: int) -> str:
+    lines = [
+        "# Startup benchmark\n",
+        f"Command: `python bench/startup.py --runs {runs}`. "
+        f"Load average {os.getloadavg()[0]:.1f}.\n",
+        "| from | to | p50 (ms) | p99 (ms) | max (ms) |",
+        "|---|---|---:|---:|---:|",
+    ]
     labels = {
         "spawn_to_initialize_ms": ("process start", "`initialize` answered"),
         "initialize_rtt_ms": ("`initialize` sent", "`initialize` answered"),
@@ -156,19 +165,21 @@ async def main(runs: int) -> None:
     }
     for key, (a, b) in labels.items():
         v = samples[key]
-        print(f"| {a} | {b} | {statistics.median(v):.0f} | {pct(v, 0.99):.0f} | {max(v):.0f} |")
-    asks = samples["asks"]
-    direct = sum(samples["direct"])
-    print(f"\nFirst completions sent before the SDK had loaded: {direct:.0f} of {len(asks)}.")
-    print(
-        f"\nRequests until the first completion came back: median {statistics.median(asks):.0f}, max {max(asks):.0f}."
-    )
+        lines.append(
+            f"| {a} | {b} | {statistics.median(v):.0f} | {pct(v, 0.99):.0f} | {max(v):.0f} |"
+        )
+    asks, direct = samples["asks"], sum(samples["direct"])
     first = statistics.median(samples["spawn_to_first_completion_ms"])
     ratio = first / statistics.median(samples["sdk_import_ms"])
-    print(f"\nFirst completion / bare SDK import (medians, same run): {ratio:.2f}")
-    print(
-        f"\nFirst completion within 1.0 s of process start (median): {'yes' if first <= 1000 else 'NO'}"
-    )
+    lines += [
+        f"\nFirst completions sent before the SDK had loaded: {direct:.0f} of {len(asks)}.",
+        f"Requests until the first completion came back: median {statistics.median(asks):.0f}, "
+        f"max {max(asks):.0f}.",
+        f"First completion / bare SDK import (medians, same run): {ratio:.2f}.",
+        f"First completion within 1.0 s of process start (median): "
+        f"{'yes' if first <= 1000 else 'NO'}.",
+    ]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
