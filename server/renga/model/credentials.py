@@ -1,7 +1,7 @@
 """What the configured provider still needs before a model call can be made.
 
-Kept apart from ``client.py`` (which imports the anthropic SDK, most of a second) so that
-``renga complete`` without a key, and the server's start, can tell at once.
+Kept apart from ``client.py`` (the HTTP client and, on first use, the anthropic SDK) so that
+``renga complete`` without a key says so before importing either.
 """
 
 from __future__ import annotations
