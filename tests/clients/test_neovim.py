@@ -386,6 +386,13 @@ def test_following_the_guide_with_the_key_in_cmd_env_gives_ghost_text(
         assert shown["lines"] == ["return a + b"]
         (request,) = completion_requests(anthropic_server)[-1:]
         assert request.api_key == "key-from-the-guide"
+        # :checkhealth sees the key given through cmd_env, and does not show it.
+        report = nvim.lua(
+            """vim.cmd("checkhealth renga")
+            return table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\\n")"""
+        )
+        assert "server's environment: ANTHROPIC_API_KEY (values not shown)" in report
+        assert "key-from-the-guide" not in report
     finally:
         nvim.stop()
 
