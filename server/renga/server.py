@@ -287,6 +287,17 @@ class RengaServer(LanguageServer):
         self.told.add(key)
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
 
+    def not_configured(self, problem: str) -> None:
+        """Credentials missing: one message and an ``inactive`` status, once per session."""
+        if "no-credentials" in self.told:
+            return
+        self.tell_once(
+            "no-credentials",
+            f"renga: completions are off until configured: {problem}.",
+            types.MessageType.Warning,
+        )
+        self.status("inactive", problem)
+
     def status(self, state: str, message: str = "") -> None:
         self._status = (state, message)
         if self._spend_status is not None:  # this one carries the new spend too
@@ -418,16 +429,12 @@ async def initialized(ls: RengaServer, params: types.InitializedParams) -> None:
     # thread so the event loop keeps answering the editor meanwhile. Before the index build,
     # not beside it: both want the GIL, and side by side each took the time of both (a warm
     # index load went from 0.7 s to 3.3 s, bench/index.py), while completions need the SDK first.
-    await asyncio.to_thread(importlib.import_module, "renga.model.client")
+    # Completions asked meanwhile go out without it (renga.model.direct).
+    await asyncio.to_thread(lambda: importlib.import_module("renga.model.client").load_sdk())
     await workspace_index.start(ls, excluded=ls.privacy.excluded)
     problem = ls.model.problem()
     if problem:
-        ls.tell_once(
-            "no-credentials",
-            f"renga: completions are off until configured: {problem}.",
-            types.MessageType.Warning,
-        )
-        ls.status("inactive", problem)
+        ls.not_configured(problem)
         return
     ls.status("ready")
     ls.run_task(ls.model.warm(), "warm-up")
@@ -558,11 +565,8 @@ async def inline_completion(
         return None
     problem = ls.model.problem()
     if problem:
-        ls.tell_once(
-            "no-credentials",
-            f"renga: completions are off until configured: {problem}.",
-            types.MessageType.Warning,
-        )
+        # Also before `initialized` is done (it waits for the SDK to load; completions do not).
+        ls.not_configured(problem)
         return None
     return await ls.completer.inline(params)
 

@@ -19,6 +19,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from lsp_support import server_env
+from renga.config import ENV, snake
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "clients" / "jetbrains"
@@ -102,6 +103,33 @@ def test_settings_follow_their_schema() -> None:
                     assert item in spec["enum"]
 
     check(load("settings.json")["renga"], schema, "renga.")
+
+
+def test_shipped_settings_leave_every_environment_variable_in_force() -> None:
+    """LSP4IJ answers workspace/configuration from settings.json, and editor settings win over
+    the environment: a key shipped there would silently override what the README tells users to
+    export (RENGA_FAST_MODEL, RENGA_DEBOUNCE_MS, RENGA_DAILY_CAP_USD, ...)."""
+
+    def paths(value: dict[str, Any], prefix: str = "") -> list[str]:
+        found = []
+        for key, item in value.items():
+            path = prefix + snake(key)
+            found += paths(item, path + ".") if isinstance(item, dict) else [path]
+        return found
+
+    shipped = set(paths(load("settings.json")["renga"]))
+    assert shipped, "settings.json ships no settings at all"
+    assert not shipped & set(ENV.values()), shipped & set(ENV.values())
+
+
+def test_the_guides_say_how_to_give_the_key_and_what_is_tested() -> None:
+    # Words, whatever the line breaks.
+    guide = " ".join((TEMPLATE / "README.md").read_text(encoding="utf-8").split())
+    assert "**Environment variables**: `ANTHROPIC_API_KEY=" in guide
+    assert "No JetBrains IDE runs in the tests" in guide
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    assert "All three are tested in the real editor" not in readme
+    assert "no IDE runs in the tests" in readme
 
 
 async def test_the_template_command_starts_renga_and_it_accepts_the_template_settings(

