@@ -518,7 +518,9 @@ def quality_for(language_name: str, project: str, folder: Path, positions: int, 
     q.projects.append(f"{project} ({len(files)} files)")
     done = 0
     root = str(folder)
-    for path in files * 3:
+    # Several lines per file when the project has few files; each line at most once.
+    per_file = max(2, positions // max(1, len(files)) + 2)
+    for path in files:
         if done >= positions:
             break
         try:
@@ -532,7 +534,7 @@ def quality_for(language_name: str, project: str, folder: Path, positions: int, 
             else tree_positions(language_name, source, rng)
         )
         starts = [0] + [m.end() for m in re.finditer(b"\n", source)]
-        for line, names in lines[:2]:
+        for line, names in lines[:per_file]:
             if done >= positions or line + 1 >= len(starts):
                 break
             start, end = starts[line], starts[line + 1] - 1
