@@ -13,12 +13,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from renga.context.scopes import indentation
+from renga.context.scopes import enclosing_at, indentation
 from renga.context.snapshot import Cursor, DocSnapshot, late, shown_path
-from renga.context.tagcache import TAGS, CachedTags, references_in
+from renga.context.tagcache import TAGS, CachedTags
 from renga.context.types import IndexedDefinition, Section, SymbolIndex, estimate_tokens
-from renga.syntax.languages import registry
-from renga.syntax.tags import Definition, header, summary
+from renga.syntax.languages import Language, registry
+from renga.syntax.tags import Definition, extract, header, summary
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +44,66 @@ class Candidate:
     text: str
 
 
-def _name_scores(cursor: Cursor) -> list[tuple[float, str]]:
+# Kinds of definitions whose body binds parameters and locals.
+FUNCTION_KINDS = frozenset({"function", "method"})
+# How far above the cursor the enclosing function's parameters and locals are read.
+LOCALS_BEFORE = 12000
+# Uses that stay candidates even when a local has the name: a call or a type is rarely a local
+# (and when it is, its definition elsewhere is the better guess).
+TELLING_KINDS = frozenset({"call", "type", "class"})
+
+
+def builtins_of(language: Language | None) -> frozenset[str]:
+    """The builtins ``language.toml`` lists, the inherited languages' included."""
+    if language is None:
+        return frozenset()
+    names = set(language.spec.builtins)
+    for base in language.spec.inherits:
+        other = registry().get(base)
+        if other is not None:
+            names |= other.spec.builtins
+    return frozenset(names)
+
+
+def _enclosing_function(cursor: Cursor) -> tuple[int, int] | None:
+    """The innermost function around the cursor, in bytes of the text now."""
+    cached = cursor.tags
+    offset = cached.to_base(cursor.offset)
+    for d in reversed(enclosing_at(cached.source, cached.chain(offset), offset)):
+        if d.kind in FUNCTION_KINDS:
+            return cached.to_now(d.start, True), cached.to_now(d.end)
+    return None
+
+
+def candidate_names(cursor: Cursor) -> list[tuple[float, str]]:
+    """Names used near the cursor, most telling first: how often and how close. Dropped before
+    any cap: the language's builtins, and names bound in the enclosing function (parameters,
+    locals) unless called or used as a type; outside that function (code above it) only calls,
+    types and attributes count, since that code's locals are not known here."""
     doc = cursor.doc
     lo, hi = max(0, cursor.offset - NEAR_BEFORE), cursor.offset + NEAR_AFTER
-    refs = references_in(doc.language, doc.tree, doc.source, lo, hi)
+    function = _enclosing_function(cursor)
+    start = lo if function is None else min(lo, max(function[0], cursor.offset - LOCALS_BEFORE))
+    span = (start, min(len(doc.source), hi))
+    if doc.language is None or doc.tree is None:
+        return []
+    found = extract(doc.language, doc.tree, doc.source, span, within=span)
+    bound = (
+        {r.name for r in found.locals if function[0] <= r.start < function[1]}
+        if function is not None
+        else set()
+    )
+    builtins = builtins_of(doc.language)
+    own = cursor.tags.by_name()
     stats: dict[str, list[float]] = {}
-    for r in refs:
+    for r in found.references:
+        if not (lo <= r.start and r.end <= hi):
+            continue
+        if r.name in builtins and r.name not in own:
+            continue
+        inside = function is not None and function[0] <= r.start < function[1]
+        if r.kind == "value" and (not inside or r.name in bound):
+            continue
         distance = abs(r.start - cursor.offset)
         entry = stats.setdefault(r.name, [0.0, float(distance)])
         entry[0] += 1
@@ -100,7 +154,7 @@ def _kind_weight(kind: str) -> float:
 
 
 def definition_sections(cursor: Cursor, deadline: float) -> list[Section]:
-    names = _name_scores(cursor)
+    names = candidate_names(cursor)
     if not names:
         return []
     own = cursor.tags.by_name()

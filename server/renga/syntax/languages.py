@@ -43,6 +43,8 @@ class LanguageSpec:
     # Languages whose queries come first in this one's (a dialect such as TSX adds to TypeScript's
     # patterns rather than copying them; tree-sitter queries cannot include each other).
     inherits: tuple[str, ...] = ()
+    # Names the language (or its standard library) defines: never looked up in the project.
+    builtins: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -92,6 +94,7 @@ def _read_spec(folder: Path) -> LanguageSpec:
         line_comment=str(data.get("line_comment", "")),
         folder=folder,
         inherits=tuple(data.get("inherits", [])),
+        builtins=frozenset(data.get("builtins", [])),
     )
 
 
