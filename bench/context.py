@@ -334,6 +334,28 @@ def python_positions(source: bytes, rng: random.Random) -> list[tuple[int, list[
     except (SyntaxError, ValueError):
         return []
     out: list[tuple[int, list[str]]] = []
+    # A bare name means a definition of the project only when the module defines or imports
+    # it (otherwise it is a builtin, however many files of the project define one of that name).
+    module: set[str] = set()
+    star = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom | ast.Import):
+            for alias in node.names:
+                star = star or alias.name == "*"
+                module.add((alias.asname or alias.name).split(".")[0])
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            module.add(node.name)
+        for target in ast.walk(node) if isinstance(node, ast.Assign | ast.AnnAssign) else []:
+            if isinstance(target, ast.Name):
+                module.add(target.id)
+        if isinstance(node, ast.If | ast.Try):
+            module.update(
+                n.name if not isinstance(n, ast.Name) else n.id
+                for n in ast.walk(node)
+                if isinstance(n, ast.FunctionDef | ast.ClassDef)
+                or (isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+            )
     for fn in ast.walk(tree):
         if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
@@ -364,7 +386,7 @@ def python_positions(source: bytes, rng: random.Random) -> list[tuple[int, list[
             uses: list[str] = []
             for node in ast.walk(stmt):
                 if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                    if node.id not in bound:
+                    if node.id not in bound and (star or node.id in module):
                         uses.append(node.id)
                 elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
                     uses.append(node.attr)
