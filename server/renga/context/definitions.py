@@ -11,9 +11,10 @@ field).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from renga.context.scopes import enclosing_at, indentation
+from renga.context.scopes import indentation
 from renga.context.snapshot import Cursor, DocSnapshot, late, shown_path
 from renga.context.tagcache import TAGS, CachedTags
 from renga.context.types import IndexedDefinition, Section, SymbolIndex, estimate_tokens
@@ -65,34 +66,42 @@ def builtins_of(language: Language | None) -> frozenset[str]:
     return frozenset(names)
 
 
-def _enclosing_function(cursor: Cursor) -> tuple[int, int] | None:
-    """The innermost function around the cursor, in bytes of the text now."""
+def _functions(cursor: Cursor) -> Callable[[int], tuple[int, int] | None]:
+    """A lookup: the innermost function around an offset of the text now (its start and end
+    in the text now), or None."""
     cached = cursor.tags
-    offset = cached.to_base(cursor.offset)
-    for d in reversed(enclosing_at(cached.source, cached.chain(offset), offset)):
-        if d.kind in FUNCTION_KINDS:
-            return cached.to_now(d.start, True), cached.to_now(d.end)
-    return None
+    memo: dict[int, tuple[int, int] | None] = {}
+
+    def function_at(offset: int) -> tuple[int, int] | None:
+        base = cached.to_base(offset)
+        for d in reversed(cached.chain(base)):
+            if d.kind in FUNCTION_KINDS and d.body is not None and d.start <= base <= d.end:
+                key = d.start
+                if key not in memo:
+                    memo[key] = (cached.to_now(d.start, True), cached.to_now(d.end))
+                return memo[key]
+        return None
+
+    return function_at
 
 
 def candidate_names(cursor: Cursor) -> list[tuple[float, str]]:
     """Names used near the cursor, most telling first: how often and how close. Dropped before
-    any cap: the language's builtins, and names bound in the enclosing function (parameters,
-    locals) unless called or used as a type; outside that function (code above it) only calls,
-    types and attributes count, since that code's locals are not known here."""
+    any cap: the language's builtins, and the names a function binds (parameters, locals) where
+    that function uses them, unless called or used as a type."""
     doc = cursor.doc
-    lo, hi = max(0, cursor.offset - NEAR_BEFORE), cursor.offset + NEAR_AFTER
-    function = _enclosing_function(cursor)
-    start = lo if function is None else min(lo, max(function[0], cursor.offset - LOCALS_BEFORE))
-    span = (start, min(len(doc.source), hi))
     if doc.language is None or doc.tree is None:
         return []
+    lo, hi = max(0, cursor.offset - NEAR_BEFORE), min(len(doc.source), cursor.offset + NEAR_AFTER)
+    function_at = _functions(cursor)
+    # Read from the start of the function around the window's first byte (its parameters).
+    first = function_at(lo) or function_at(cursor.offset)
+    start = min(lo, max(first[0], cursor.offset - LOCALS_BEFORE)) if first else lo
+    span = (start, hi)
     found = extract(doc.language, doc.tree, doc.source, span, within=span)
-    bound = (
-        {r.name for r in found.locals if function[0] <= r.start < function[1]}
-        if function is not None
-        else set()
-    )
+    bound: dict[tuple[int, int] | None, set[str]] = {}
+    for r in found.locals:
+        bound.setdefault(function_at(r.start), set()).add(r.name)
     builtins = builtins_of(doc.language)
     own = cursor.tags.by_name()
     stats: dict[str, list[float]] = {}
@@ -101,8 +110,7 @@ def candidate_names(cursor: Cursor) -> list[tuple[float, str]]:
             continue
         if r.name in builtins and r.name not in own:
             continue
-        inside = function is not None and function[0] <= r.start < function[1]
-        if r.kind == "value" and (not inside or r.name in bound):
+        if r.kind == "value" and r.name in bound.get(function_at(r.start), ()):
             continue
         distance = abs(r.start - cursor.offset)
         entry = stats.setdefault(r.name, [0.0, float(distance)])
@@ -155,6 +163,7 @@ def _kind_weight(kind: str) -> float:
 
 def definition_sections(cursor: Cursor, deadline: float) -> list[Section]:
     names = candidate_names(cursor)
+    cursor.near_names = [n for _, n in names]
     if not names:
         return []
     own = cursor.tags.by_name()

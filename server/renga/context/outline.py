@@ -1,0 +1,159 @@
+"""Outlines: one line per definition (its signature, never a body or doc), so the model knows
+what a class and a file offer, and what the file imports from the workspace, at a few tokens
+a name.
+
+- the enclosing class's members (methods and fields defined far from the cursor are what the
+  next line most often calls);
+- the file's top-level definitions (the file's own helpers used elsewhere in it);
+- the names the file imports, with the signature the workspace index holds for each.
+"""
+
+from __future__ import annotations
+
+import re
+
+from renga.context.scopes import enclosing_at, indentation
+from renga.context.snapshot import Cursor, late, shown_path
+from renga.context.tagcache import CachedTags
+from renga.context.types import Section, estimate_tokens
+from renga.syntax.tags import Definition, extract, header
+
+# A signature longer than this is cut: the name and the first parameters are what matter.
+MAX_LINE_CHARS = 160
+_SPACE = re.compile(r"\s+")
+FUNCTION_KINDS = frozenset({"function", "method"})
+
+
+def signature_line(text: str) -> str:
+    """A header on one line: white space collapsed, cut at ``MAX_LINE_CHARS``."""
+    line = _SPACE.sub(" ", text).strip()
+    return line if len(line) <= MAX_LINE_CHARS else line[: MAX_LINE_CHARS - 1] + "…"
+
+
+def _outline_line(cached: CachedTags, d: Definition) -> str:
+    source = cached.source
+    return indentation(source, d.start) + signature_line(header(source, d))
+
+
+def _nearest_first(
+    cached: CachedTags, members: list[Definition], offset: int, budget: int
+) -> list[Definition]:
+    """The members nearest ``offset`` that fit in ``budget`` estimated tokens, in file order."""
+    ranked = sorted(members, key=lambda d: abs(d.start - offset))
+    kept: list[Definition] = []
+    left = budget
+    for d in ranked:
+        cost = estimate_tokens(_outline_line(cached, d)) + 1
+        if cost > left:
+            continue
+        left -= cost
+        kept.append(d)
+    kept.sort(key=lambda d: d.start)
+    return kept
+
+
+def members_of(cached: CachedTags, scope: Definition | None) -> list[Definition]:
+    """The definitions directly inside ``scope`` (the file's top level when None)."""
+    children: list[Definition] = []
+    stack: list[Definition] = []
+    for d in cached.tags.definitions:
+        while stack and not (stack[-1].body and stack[-1].body[0] <= d.start < stack[-1].end):
+            stack.pop()
+        parent = stack[-1] if stack else None
+        if parent is scope and d is not scope:
+            children.append(d)
+        if d.body is not None:
+            stack.append(d)
+    return children
+
+
+def class_outline_section(cursor: Cursor, deadline: float) -> list[Section]:
+    """The members of the innermost class-like scope around the cursor (one that is not a
+    function), nearest the cursor first within the budget, those the prompt shows left out."""
+    cached = cursor.tags
+    offset = cached.to_base(cursor.offset)
+    scopes = enclosing_at(cached.source, cached.chain(offset), offset)
+    owner = next((d for d in reversed(scopes) if d.kind not in FUNCTION_KINDS), None)
+    if owner is None:
+        return []
+    lo, hi = cursor.window
+    members = [
+        d
+        for d in members_of(cached, owner)
+        if not (lo <= cached.to_now(d.start, True) and cached.to_now(d.header_end) <= hi)
+    ]
+    if late(deadline) or not members:
+        return []
+    kept = _nearest_first(cached, members, offset, cursor.budget)
+    if not kept:
+        return []
+    lines = [_outline_line(cached, owner).split("\n", 1)[0]]
+    lines += [_outline_line(cached, d) for d in kept]
+    return [Section(kind="outline", source=cursor.doc.shown, text="\n".join(lines))]
+
+
+def file_outline(
+    cached: CachedTags, top: list[Definition], offset: int, budget: int, shown: str
+) -> tuple[list[Section], list[Definition]]:
+    """The file's top-level definitions ``top``, nearest ``offset`` first within ``budget``:
+    the section and the definitions it holds."""
+    kept = _nearest_first(cached, top, offset, budget)
+    if not kept:
+        return [], []
+    text = "\n".join(_outline_line(cached, d) for d in kept)
+    return [Section(kind="outline", source=shown, text=text)], kept
+
+
+# Names imported per file are looked up at most this many at a time.
+MAX_IMPORTED = 40
+
+
+def imported_names(cursor: Cursor) -> list[str]:
+    """The names the file's import statements bring in, in file order."""
+    doc = cursor.doc
+    cached = cursor.tags
+    if doc.language is None or doc.tree is None or not cached.tags.imports:
+        return []
+    first = cached.to_now(cached.tags.imports[0][0], True)
+    last = cached.to_now(cached.tags.imports[-1][1])
+    span = (first, min(len(doc.source), last))
+    found = extract(doc.language, doc.tree, doc.source, span, within=span).references
+    return list(dict.fromkeys(r.name for r in found if r.kind == "import"))
+
+
+def imported_sections(cursor: Cursor, deadline: float) -> list[Section]:
+    """One line per name the file imports from the workspace (its signature as the index holds
+    it), grouped by the file that defines it; names used near the cursor first."""
+    if cursor.index is None:
+        return []
+    names = imported_names(cursor)
+    if not names:
+        return []
+    near = set(cursor.near_names)
+    names.sort(key=lambda n: n not in near)
+    own = cursor.tags.by_name()
+    by_path: dict[str, list[tuple[int, str]]] = {}
+    left = cursor.budget
+    for name in names[:MAX_IMPORTED]:
+        if late(deadline) or left <= 0:
+            break
+        if name in own:
+            continue
+        try:
+            hits = cursor.index.lookup(name, limit=2)
+        except Exception:  # a broken index costs this source, never the completion
+            return []
+        for hit in hits[:1]:
+            if hit.path == cursor.doc.path or cursor.excluded(hit.path):
+                continue
+            line = next((x for x in hit.summary.splitlines() if name in x), "")
+            line = signature_line(line)
+            cost = estimate_tokens(line) + 1
+            if not line or cost > left:
+                continue
+            left -= cost
+            by_path.setdefault(shown_path(hit.path, cursor.root), []).append((hit.line, line))
+    return [
+        Section(kind="imported", source=path, text="\n".join(t for _, t in sorted(lines)))
+        for path, lines in by_path.items()
+    ]
