@@ -56,10 +56,10 @@ SOURCES: dict[str, Source] = {
 # The live sources in priority order, and the share of the extras budget each may fill.
 LIVE: dict[str, float] = {
     "scopes": 0.05,
-    "definitions": 0.55,
-    "outline": 0.18,
-    "imported": 0.12,
-    "recent": 0.1,
+    "definitions": 0.45,
+    "outline": 0.22,
+    "imported": 0.2,
+    "recent": 0.08,
 }
 # Milliseconds per request for refreshing other open documents' tags (a newly opened big file
 # costs a full extraction once; later edits are incremental).

@@ -29,6 +29,23 @@ NEAR_AFTER = 1000
 # Per name, how many definitions to show at most (overloads, same name in several files).
 PER_NAME = 2
 MAX_SUMMARY_CHARS = 1200
+# A definition without a body (a constant, a field) is shown by its first lines: a long value
+# (a table, a palette) costs tokens that other definitions need more.
+MAX_VALUE_LINES = 3
+
+
+def shorten(text: str, kind: str) -> str:
+    """A summary cut to what using the definition needs."""
+    if kind in BODILESS_KINDS:
+        lines = text.split("\n")
+        if len(lines) > MAX_VALUE_LINES:
+            text = "\n".join(lines[:MAX_VALUE_LINES]) + "\n..."
+    if len(text) > MAX_SUMMARY_CHARS:
+        text = text[:MAX_SUMMARY_CHARS].rsplit("\n", 1)[0] + "\n..."
+    return text
+
+
+BODILESS_KINDS = frozenset({"constant", "variable", "field"})
 
 SOURCE_WEIGHT = {"file": 3.0, "open": 2.0, "index": 1.0}
 # Kinds are the capture vocabulary of grammars/README.md, not node types.
@@ -145,9 +162,7 @@ def _with_scopes(cached: CachedTags, d: Definition) -> str:
     """The definition's summary under the first lines of the scopes around it (so a method
     shows its class), each at its own indentation."""
     source = cached.source
-    text = summary(source, d)
-    if len(text) > MAX_SUMMARY_CHARS:
-        text = text[:MAX_SUMMARY_CHARS].rsplit("\n", 1)[0] + "\n..."
+    text = shorten(summary(source, d), d.kind)
     lines = [
         indentation(source, s.start) + header(source, s).split("\n", 1)[0]
         for s in cached.enclosing(d.start)
@@ -222,7 +237,7 @@ def definition_sections(cursor: Cursor, deadline: float) -> list[Section]:
                 if registry().name_for(None, hit.path) != language:
                     score *= OTHER_LANGUAGE_WEIGHT
                 source = f"{shown_path(hit.path, cursor.root)}:{hit.line + 1}"
-                found.append(Candidate(score, name, source, hit.summary))
+                found.append(Candidate(score, name, source, shorten(hit.summary, hit.kind)))
                 if len(found) >= PER_NAME:
                     break
             candidates.extend(found)

@@ -10,6 +10,7 @@ a name.
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from renga.context.scopes import enclosing_at, indentation
@@ -42,9 +43,14 @@ def _nearest_first(
     ranked = sorted(members, key=lambda d: abs(d.start - offset))
     kept: list[Definition] = []
     left = budget
+    misses = 0
     for d in ranked:
         cost = estimate_tokens(_outline_line(cached, d)) + 1
         if cost > left:
+            # A few long signatures may be skipped for shorter ones; not a whole big file's.
+            misses += 1
+            if misses > 8:
+                break
             continue
         left -= cost
         kept.append(d)
@@ -56,7 +62,13 @@ def members_of(cached: CachedTags, scope: Definition | None) -> list[Definition]
     """The definitions directly inside ``scope`` (the file's top level when None)."""
     children: list[Definition] = []
     stack: list[Definition] = []
-    for d in cached.tags.definitions:
+    definitions = cached.tags.definitions
+    if scope is not None:
+        # Sorted by start: only the definitions inside the scope's extent are read.
+        lo = bisect.bisect_left(definitions, scope.start, key=lambda d: d.start)
+        hi = bisect.bisect_right(definitions, scope.end, key=lambda d: d.start)
+        definitions = definitions[lo:hi]
+    for d in definitions:
         while stack and not (stack[-1].body and stack[-1].body[0] <= d.start < stack[-1].end):
             stack.pop()
         parent = stack[-1] if stack else None
@@ -105,7 +117,7 @@ def file_outline(
 
 
 # Names imported per file are looked up at most this many at a time.
-MAX_IMPORTED = 40
+MAX_IMPORTED = 80
 
 
 def imported_names(cursor: Cursor) -> list[str]:

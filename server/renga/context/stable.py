@@ -157,7 +157,7 @@ def plan_for(budget_estimated: int, overhead: int, cache_minimum: int) -> Plan:
     can be cached (0: never)."""
     free = max(0, budget_estimated - overhead)
     hole = min(1100, free * 4 // 10)
-    extras = min(1700, free * 4 // 10)
+    extras = min(1900, free * 4 // 10)
     stable = min(500, free - hole - extras)
     minimum = cache_minimum if cache_minimum <= stable + overhead else 0
     return Plan(hole, extras, stable, minimum)
