@@ -167,7 +167,7 @@ def test_the_whole_context_stays_within_the_token_budget() -> None:
         )
         used = estimate_request(completion_request(ctx, max_tokens=64))
         # Sized by what it holds, not padded up to the budget, and never over it.
-        assert min(budget, 3000) * 0.3 < used <= min(budget, 3800), (budget, used)
+        assert min(budget, 3000) * 0.3 < used <= min(budget, 4200), (budget, used)
 
 
 def test_no_cursor_position_sends_the_whole_file() -> None:

@@ -21,7 +21,7 @@ from renga.config import Settings
 from renga.context.budget import CALIBRATOR, fit
 from renga.context.definitions import definition_sections
 from renga.context.imports import imports_section
-from renga.context.outline import class_outline_section, imported_sections
+from renga.context.outline import class_outline_section, imported_sections, member_sections
 from renga.context.recent import recent_sections
 from renga.context.scopes import scope_section
 from renga.context.snapshot import Cursor, DocSnapshot, clock, path_of
@@ -31,6 +31,7 @@ from renga.context.types import ContextSources, CursorContext, Section
 from renga.context.window import CHARS_PER_TOKEN, char_start, cursor_context, window
 from renga.model.catalog import cache_minimum
 from renga.syntax.document import Document
+from renga.syntax.tags import uses_query
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ BUDGET_MS: dict[str, float] = {
     "imports": 3.0,
     "definitions": 6.0,
     "outline": 3.0,
+    "members": 3.0,
     "imported": 3.0,
     "recent": 3.0,
 }
@@ -50,16 +52,18 @@ SOURCES: dict[str, Source] = {
     "imports": imports_section,
     "definitions": definition_sections,
     "outline": class_outline_section,
+    "members": member_sections,
     "imported": imported_sections,
     "recent": recent_sections,
 }
 # The live sources in priority order, and the share of the extras budget each may fill.
 LIVE: dict[str, float] = {
     "scopes": 0.05,
-    "definitions": 0.45,
-    "outline": 0.22,
-    "imported": 0.2,
-    "recent": 0.08,
+    "definitions": 0.4,
+    "outline": 0.17,
+    "members": 0.2,
+    "imported": 0.13,
+    "recent": 0.05,
 }
 # Milliseconds per request for refreshing other open documents' tags (a newly opened big file
 # costs a full extraction once; later edits are incremental).
@@ -181,6 +185,10 @@ def build_context(
         budget=plan.extras,
     )
 
+    if doc.language is not None:
+        # Compiled once per language (tens of milliseconds for the references' patterns): here,
+        # not inside the first request's definitions budget.
+        uses_query(doc.language)
     old = STABLE.get(doc.uri)
     frozen = place(old, doc.source, offset, plan) if old is not None else None
     if frozen is None:

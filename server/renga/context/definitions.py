@@ -115,7 +115,7 @@ def candidate_names(cursor: Cursor) -> list[tuple[float, str]]:
     first = function_at(lo) or function_at(cursor.offset)
     start = min(lo, max(first[0], cursor.offset - LOCALS_BEFORE)) if first else lo
     span = (start, hi)
-    found = extract(doc.language, doc.tree, doc.source, span, within=span)
+    found = extract(doc.language, doc.tree, doc.source, span, uses_only=True, within=span)
     bound: dict[tuple[int, int] | None, set[str]] = {}
     for r in found.locals:
         bound.setdefault(function_at(r.start), set()).add(r.name)

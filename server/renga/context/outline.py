@@ -129,8 +129,8 @@ def imported_names(cursor: Cursor) -> list[str]:
     first = cached.to_now(cached.tags.imports[0][0], True)
     last = cached.to_now(cached.tags.imports[-1][1])
     span = (first, min(len(doc.source), last))
-    found = extract(doc.language, doc.tree, doc.source, span, within=span).references
-    return list(dict.fromkeys(r.name for r in found if r.kind == "import"))
+    found = extract(doc.language, doc.tree, doc.source, span, uses_only=True, within=span)
+    return list(dict.fromkeys(r.name for r in found.references if r.kind == "import"))
 
 
 def imported_sections(cursor: Cursor, deadline: float) -> list[Section]:
@@ -169,3 +169,96 @@ def imported_sections(cursor: Cursor, deadline: float) -> list[Section]:
         Section(kind="imported", source=path, text="\n".join(t for _, t in sorted(lines)))
         for path, lines in by_path.items()
     ]
+
+
+# Kinds of definitions whose members are worth outlining when the type is used near the cursor.
+TYPE_KINDS = frozenset({"class", "struct", "interface", "trait", "enum", "type", "impl"})
+# Types near the cursor whose members are outlined, and the share of the budget one may fill.
+MAX_TYPES = 8
+PER_TYPE_SHARE = 0.4
+
+
+def _member_pattern(cursor: Cursor, name: str) -> re.Pattern[str] | None:
+    """The language's header of a method of ``name`` declared outside the type (language.toml's
+    ``member_header``), or None."""
+    language = cursor.doc.language
+    if language is None or not language.spec.member_header:
+        return None
+    return re.compile(language.spec.member_header.replace("{name}", re.escape(name)), re.M)
+
+
+def _member_line(summary: str, name: str) -> str:
+    return signature_line(next((x for x in summary.splitlines() if name in x), ""))
+
+
+def member_sections(cursor: Cursor, deadline: float) -> list[Section]:
+    """For the types used near the cursor (the most telling first), one line per member
+    (method, field): what ``value.`` may be followed by, when the value's type is named
+    nearby (an annotation, a parameter's type, a constructor call). The enclosing class is
+    the class outline's; types defined in this file are outlined from its tags, the others
+    from the workspace index."""
+    cached = cursor.tags
+    own = cached.by_name()
+    offset = cached.to_base(cursor.offset)
+    enclosing = {d.start for d in cached.enclosing(offset)}
+    sections: list[Section] = []
+    left = cursor.budget
+    types = 0
+    lo, hi = cursor.window
+    for name in cursor.near_names:
+        if types >= MAX_TYPES or left <= 0 or late(deadline):
+            break
+        local = [d for d in own.get(name, []) if d.kind in TYPE_KINDS and d.body is not None]
+        cap = min(left, max(40, int(cursor.budget * PER_TYPE_SHARE)))
+        if local:
+            d = local[0]
+            types += 1
+            if d.start in enclosing:
+                continue
+            members = [
+                m
+                for m in members_of(cached, d)
+                if not (lo <= cached.to_now(m.start, True) and cached.to_now(m.header_end) <= hi)
+            ]
+            kept = _nearest_first(cached, members, d.start, cap)
+            if not kept:
+                continue
+            lines = [_outline_line(cached, d).split("\n", 1)[0]]
+            lines += [_outline_line(cached, m) for m in kept]
+            source = f"{cursor.doc.shown}:{d.line + 1}"
+        elif cursor.index is not None and name not in own:
+            try:
+                hits = [h for h in cursor.index.lookup(name, limit=3) if h.kind in TYPE_KINDS]
+            except Exception:  # a broken index costs this source, never the completion
+                return sections
+            hits = [h for h in hits if h.path != cursor.doc.path and not cursor.excluded(h.path)]
+            if not hits:
+                continue
+            hit = hits[0]
+            types += 1
+            pattern = _member_pattern(cursor, name)
+            inside = [
+                m
+                for h in hits[:2]
+                for m in cursor.index.definitions_in(h.path)
+                if (h.line < m.line <= h.end_line and h.path == hit.path)
+                or (pattern is not None and pattern.match(m.summary.lstrip()))
+            ]
+            lines = [_member_line(hit.summary, name)]
+            used = estimate_tokens(lines[0]) + 1
+            for m in inside:
+                line = "    " + _member_line(m.summary, m.name)
+                cost = estimate_tokens(line) + 1
+                if used + cost > cap:
+                    break
+                used += cost
+                lines.append(line)
+            if len(lines) == 1:
+                continue
+            source = f"{shown_path(hit.path, cursor.root)}:{hit.line + 1}"
+        else:
+            continue
+        text = "\n".join(lines)
+        left -= estimate_tokens(text)
+        sections.append(Section(kind="members", source=source, text=text))
+    return sections

@@ -156,8 +156,8 @@ def plan_for(budget_estimated: int, overhead: int, cache_minimum: int) -> Plan:
     up to the budget or to ``cache_minimum``; that minimum only says whether the stable block
     can be cached (0: never)."""
     free = max(0, budget_estimated - overhead)
-    hole = min(1100, free * 4 // 10)
-    extras = min(1900, free * 4 // 10)
+    hole = min(1000, free * 4 // 10)
+    extras = min(2100, free * 4 // 10)
     stable = min(500, free - hole - extras)
     minimum = cache_minimum if cache_minimum <= stable + overhead else 0
     return Plan(hole, extras, stable, minimum)

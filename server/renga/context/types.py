@@ -61,6 +61,8 @@ class IndexedDefinition:
     line: int
     # Signature and docstring (``syntax.tags.summary``), never the whole body.
     summary: str
+    # The definition's last line (0-based): the members of a class lie between ``line`` and it.
+    end_line: int = -1
 
 
 class SymbolIndex(Protocol):

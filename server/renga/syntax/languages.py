@@ -45,6 +45,9 @@ class LanguageSpec:
     inherits: tuple[str, ...] = ()
     # Names the language (or its standard library) defines: never looked up in the project.
     builtins: frozenset[str] = frozenset()
+    # A regular expression matching the header of a method of type ``{name}`` declared outside
+    # the type's body (Go's receivers); empty when methods live inside it.
+    member_header: str = ""
 
 
 @dataclass
@@ -95,6 +98,7 @@ def _read_spec(folder: Path) -> LanguageSpec:
         folder=folder,
         inherits=tuple(data.get("inherits", [])),
         builtins=frozenset(data.get("builtins", [])),
+        member_header=str(data.get("member_header", "")),
     )
 
 

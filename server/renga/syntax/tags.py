@@ -147,6 +147,11 @@ def definitions_query(language: Language) -> ts.Query | None:
     return _filtered_query(language, (b"@definition.",), "definitions")
 
 
+def uses_query(language: Language) -> ts.Query | None:
+    """References, locals and skips, without definitions or imports: the candidate names."""
+    return _filtered_query(language, (b"@reference.", b"@local", b"@skip"), "uses")
+
+
 def structure_query(language: Language) -> ts.Query | None:
     """Definitions and imports, without the reference patterns: what the tag cache keeps."""
     return _filtered_query(language, (b"@definition.", b"@import"), "structure")
@@ -160,6 +165,7 @@ def extract(
     *,
     definitions_only: bool = False,
     references: bool = True,
+    uses_only: bool = False,
     within: tuple[int, int] | None = None,
     node: ts.Node | None = None,
 ) -> FileTags:
@@ -169,9 +175,11 @@ def extract(
     tree, such as module-level constants, otherwise match all over the file for every small
     ``byte_range``, and building those matches is most of the cost); with ``node``, matches
     start from that node instead of the root; without ``references``, no references, locals or
-    skips (the reference patterns are most of the matches)."""
+    skips (the reference patterns are most of the matches); with ``uses_only``, only those."""
     tags = FileTags()
-    if definitions_only:
+    if uses_only:
+        query = uses_query(language)
+    elif definitions_only:
         query = definitions_query(language)
     elif not references:
         query = structure_query(language)
