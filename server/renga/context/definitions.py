@@ -65,7 +65,7 @@ class Candidate:
 # Kinds of definitions whose body binds parameters and locals.
 FUNCTION_KINDS = frozenset({"function", "method"})
 # How far above the cursor the enclosing function's parameters and locals are read.
-LOCALS_BEFORE = 12000
+LOCALS_BEFORE = 6000
 # Uses that stay candidates even when a local has the name: a call or a type is rarely a local
 # (and when it is, its definition elsewhere is the better guess).
 TELLING_KINDS = frozenset({"call", "type", "class"})
