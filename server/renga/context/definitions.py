@@ -24,8 +24,8 @@ from renga.syntax.tags import Definition, extract, header, summary
 log = logging.getLogger(__name__)
 
 # Bytes around the cursor whose references are the candidate names.
-NEAR_BEFORE = 3000
-NEAR_AFTER = 1000
+NEAR_BEFORE = 4500
+NEAR_AFTER = 1500
 # Per name, how many definitions to show at most (overloads, same name in several files).
 PER_NAME = 2
 MAX_SUMMARY_CHARS = 1200
@@ -65,7 +65,7 @@ class Candidate:
 # Kinds of definitions whose body binds parameters and locals.
 FUNCTION_KINDS = frozenset({"function", "method"})
 # How far above the cursor the enclosing function's parameters and locals are read.
-LOCALS_BEFORE = 6000
+LOCALS_BEFORE = 5000
 # Uses that stay candidates even when a local has the name: a call or a type is rarely a local
 # (and when it is, its definition elsewhere is the better guess).
 TELLING_KINDS = frozenset({"call", "type", "class"})

@@ -227,15 +227,18 @@ def extract(
             elif capture.startswith(REFERENCE) and names:
                 name = names[0]
                 kind = capture.removeprefix(REFERENCE)
+                # Node positions are read once: on an edited tree each read can cost
+                # microseconds, and every identifier near the cursor is read here.
                 span = (name.start_byte, name.end_byte)
                 known_use = uses.get(span)
                 if known_use is None or KIND_RANK.get(kind, 9) > KIND_RANK.get(known_use.kind, 9):
-                    uses[span] = Reference(kind, _text(source, name), *span)
+                    text = source[span[0] : span[1]].decode("utf-8", errors="replace")
+                    uses[span] = Reference(kind, text, *span)
             elif capture == LOCAL:
                 for node in nodes:
-                    tags.locals.append(
-                        Reference(LOCAL, _text(source, node), node.start_byte, node.end_byte)
-                    )
+                    start, end = node.start_byte, node.end_byte
+                    text = source[start:end].decode("utf-8", errors="replace")
+                    tags.locals.append(Reference(LOCAL, text, start, end))
             elif capture == SKIP:
                 skipped.update((n.start_byte, n.end_byte) for n in nodes)
             elif capture == "import":
