@@ -46,8 +46,8 @@ class CursorContext:
     multiline: bool = True
     # 0-based line where the live window (``prefix``) starts.
     first_line: int = 0
-    # Whether the stable sections are long enough for the prompt cache (Haiku 4.5: 4,096
-    # tokens with the system prompt), so the prompt marks them with ``cache_control``.
+    # Whether the stable sections (with the system prompt) reach the fast model's cache
+    # minimum, so the prompt marks them with ``cache_control``; they are never padded to it.
     cache_stable: bool = False
 
 
