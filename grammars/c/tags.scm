@@ -99,3 +99,18 @@
 (type_identifier) @name @reference.type
 
 (preproc_include) @import
+
+; Names read anywhere: every identifier is a candidate use. The context engine drops the ones
+; bound in the enclosing function (@local) and the language's builtins (language.toml).
+(identifier) @name @reference.value
+(field_expression field: (field_identifier) @name) @reference.attribute
+
+; Name nodes that are no use of a definition.
+(function_declarator declarator: (identifier) @skip)
+
+; Names bound where they stand: parameters and local variables.
+(parameter_declaration declarator: (identifier) @local)
+(parameter_declaration declarator: (pointer_declarator declarator: (identifier) @local))
+(declaration declarator: (identifier) @local)
+(init_declarator declarator: (identifier) @local)
+(init_declarator declarator: (pointer_declarator declarator: (identifier) @local))

@@ -57,3 +57,21 @@
 (type_identifier) @name @reference.type
 
 (import_declaration) @import
+
+; Names read anywhere: every identifier is a candidate use. The context engine drops the ones
+; bound in the enclosing function (@local) and the language's builtins (language.toml).
+(identifier) @name @reference.value
+(selector_expression field: (field_identifier) @name) @reference.attribute
+(qualified_type name: (type_identifier) @name) @reference.type
+
+; Name nodes that are no use of a definition.
+(function_declaration name: (identifier) @skip)
+
+; Names bound where they stand: parameters and local variables.
+(parameter_declaration name: (identifier) @local)
+(variadic_parameter_declaration name: (identifier) @local)
+(short_var_declaration left: (expression_list (identifier) @local))
+(var_spec name: (identifier) @local)
+(const_spec name: (identifier) @local)
+(range_clause left: (expression_list (identifier) @local))
+(labeled_statement label: (label_name) @skip)

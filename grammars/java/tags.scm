@@ -55,3 +55,22 @@
 (type_identifier) @name @reference.type
 
 (import_declaration) @import
+
+; Names read anywhere: every identifier is a candidate use. The context engine drops the ones
+; bound in the enclosing function (@local) and the language's builtins (language.toml).
+(identifier) @name @reference.value
+(field_access field: (identifier) @name) @reference.attribute
+
+; Name nodes that are no use of a definition.
+(method_declaration name: (identifier) @skip)
+(constructor_declaration name: (identifier) @skip)
+(class_declaration name: (identifier) @skip)
+(interface_declaration name: (identifier) @skip)
+
+; Names bound where they stand: parameters and local variables.
+(formal_parameter name: (identifier) @local)
+(catch_formal_parameter name: (identifier) @local)
+(local_variable_declaration declarator: (variable_declarator name: (identifier) @local))
+(enhanced_for_statement name: (identifier) @local)
+(lambda_expression parameters: (identifier) @local)
+(inferred_parameters (identifier) @local)

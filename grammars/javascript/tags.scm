@@ -129,3 +129,33 @@
   (expression_statement
     (call_expression function: (identifier) @_require)) @import
   (#eq? @_require "require"))
+
+; Names read anywhere: every identifier is a candidate use. The context engine drops the ones
+; bound in the enclosing function (@local) and the language's builtins (language.toml).
+(identifier) @name @reference.value
+(shorthand_property_identifier) @name @reference.value
+(member_expression property: (property_identifier) @name) @reference.attribute
+(import_specifier name: (identifier) @name) @reference.import
+(import_clause (identifier) @name) @reference.import
+
+; Name nodes that are no use of a definition.
+(function_declaration name: (identifier) @skip)
+(import_specifier alias: (identifier) @skip)
+
+; Names bound where they stand: parameters and local variables.
+(formal_parameters (identifier) @local)
+(variable_declarator name: (identifier) @local)
+(variable_declarator name: [(object_pattern) (array_pattern)] (identifier) @local)
+(object_pattern (shorthand_property_identifier_pattern) @local)
+(pair_pattern value: (identifier) @local)
+(array_pattern (identifier) @local)
+(assignment_pattern left: (identifier) @local)
+(rest_pattern (identifier) @local)
+(arrow_function parameter: (identifier) @local)
+(for_in_statement left: (identifier) @local)
+(catch_clause parameter: (identifier) @local)
+
+; Lower-case JSX tags are the host's elements (div, span), not the project's components.
+((jsx_opening_element name: (identifier) @skip) (#match? @skip "^[a-z]"))
+((jsx_closing_element name: (identifier) @skip) (#match? @skip "^[a-z]"))
+((jsx_self_closing_element name: (identifier) @skip) (#match? @skip "^[a-z]"))

@@ -39,3 +39,21 @@
 
 ((call method: (identifier) @_require) @import
   (#match? @_require "^(require|require_relative|load)$"))
+
+; Names read anywhere: every identifier is a candidate use. The context engine drops the ones
+; bound in the enclosing function (@local) and the language's builtins (language.toml).
+(identifier) @name @reference.value
+(constant) @name @reference.value
+
+; Name nodes that are no use of a definition.
+(method name: (identifier) @skip)
+(singleton_method name: (identifier) @skip)
+
+; Names bound where they stand: parameters and local variables.
+(method_parameters (identifier) @local)
+(block_parameters (identifier) @local)
+(lambda_parameters (identifier) @local)
+(optional_parameter name: (identifier) @local)
+(keyword_parameter name: (identifier) @local)
+(assignment left: (identifier) @local)
+(operator_assignment left: (identifier) @local)

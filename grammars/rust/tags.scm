@@ -158,3 +158,25 @@
 (use_declaration) @import
 
 (extern_crate_declaration) @import
+
+; Names read anywhere: every identifier is a candidate use. The context engine drops the ones
+; bound in the enclosing function (@local) and the language's builtins (language.toml).
+(identifier) @name @reference.value
+(field_expression field: (field_identifier) @name) @reference.attribute
+(use_list (identifier) @name @reference.import)
+(use_as_clause path: (identifier) @name @reference.import)
+
+; Name nodes that are no use of a definition.
+(function_item name: (identifier) @skip)
+(use_as_clause alias: (identifier) @skip)
+
+; Names bound where they stand: parameters and local variables.
+(parameter pattern: (identifier) @local)
+(parameter pattern: (mut_pattern (identifier) @local))
+(let_declaration pattern: (identifier) @local)
+(let_declaration pattern: (mut_pattern (identifier) @local))
+(let_declaration pattern: (tuple_pattern (identifier) @local))
+(closure_parameters (identifier) @local)
+(for_expression pattern: (identifier) @local)
+(for_expression pattern: (tuple_pattern (identifier) @local))
+(tuple_struct_pattern type: (_) (identifier) @local)

@@ -10,3 +10,8 @@
   (identifier) @name
   (member_expression property: (property_identifier) @name)
 ]) @reference.call
+
+; Lower-case JSX tags are the host's elements (div, span), not the project's components.
+((jsx_opening_element name: (identifier) @skip) (#match? @skip "^[a-z]"))
+((jsx_closing_element name: (identifier) @skip) (#match? @skip "^[a-z]"))
+((jsx_self_closing_element name: (identifier) @skip) (#match? @skip "^[a-z]"))

@@ -167,3 +167,29 @@
 (type_identifier) @name @reference.type
 
 (import_alias) @import
+
+; Names read anywhere: every identifier is a candidate use. The context engine drops the ones
+; bound in the enclosing function (@local) and the language's builtins (language.toml).
+(identifier) @name @reference.value
+(shorthand_property_identifier) @name @reference.value
+(member_expression property: (property_identifier) @name) @reference.attribute
+(import_specifier name: (identifier) @name) @reference.import
+(import_clause (identifier) @name) @reference.import
+
+; Name nodes that are no use of a definition.
+(function_declaration name: (identifier) @skip)
+(import_specifier alias: (identifier) @skip)
+
+; Names bound where they stand: parameters and local variables.
+(variable_declarator name: (identifier) @local)
+(variable_declarator name: [(object_pattern) (array_pattern)] (identifier) @local)
+(object_pattern (shorthand_property_identifier_pattern) @local)
+(pair_pattern value: (identifier) @local)
+(array_pattern (identifier) @local)
+(assignment_pattern left: (identifier) @local)
+(rest_pattern (identifier) @local)
+(arrow_function parameter: (identifier) @local)
+(for_in_statement left: (identifier) @local)
+(catch_clause parameter: (identifier) @local)
+(required_parameter pattern: (identifier) @local)
+(optional_parameter pattern: (identifier) @local)

@@ -49,9 +49,16 @@ def test_fit_keeps_priority_order_and_skips_what_does_not_fit() -> None:
     assert kept == [small] and left == 50 - small.tokens
 
 
-def test_the_plan_reaches_the_cache_minimum_when_the_budget_allows() -> None:
-    plan = plan_for(6000, 330, 4342)
-    assert plan.cacheable and plan.stable + 330 >= 4342
-    assert plan.hole + plan.extras + plan.stable + 330 <= 6000
-    small = plan_for(3000, 330, 4342)
-    assert not small.cacheable and small.hole + small.extras + small.stable + 330 <= 3000
+def test_the_plan_is_sized_by_its_parts_never_padded_to_a_cache_minimum() -> None:
+    far = plan_for(6000, 330, 4342)  # Haiku 4.5: caches from 4,096 tokens
+    assert not far.cacheable
+    assert far.hole + far.extras + far.stable + 330 <= 4000
+    near = plan_for(6000, 330, 540)  # Haiku 5.5: from 512
+    assert near.cacheable and (near.hole, near.extras, near.stable) == (
+        far.hole,
+        far.extras,
+        far.stable,
+    )
+    for budget in (600, 1500, 3000):
+        small = plan_for(budget, 330, 540)
+        assert small.hole + small.extras + small.stable + 330 <= budget

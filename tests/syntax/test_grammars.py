@@ -73,3 +73,24 @@ def test_enclosing_scopes(folder: Path) -> None:
     line, column = expected["enclosing"]["at"]
     offset = LineIndex(source).offset(source, line, column, "utf-8")
     assert [d.name for d in tags.enclosing(offset)] == expected["enclosing"]["names"]
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
+def test_uses_locals_and_builtins(folder: Path) -> None:
+    """The captures the context engine's candidate names come from: every name read (values,
+    attributes, imported names), the names bound in a function, and what is no use at all."""
+    tags, _, expected = load(folder)
+    read: dict[str, set[str]] = {}
+    for r in tags.references:
+        read.setdefault(r.kind, set()).add(r.name)
+    for kind, names in expected["uses"].items():
+        for name in names:
+            assert name in read.get(kind, set()), f"{kind} use {name} not among {read}"
+    bound = {r.name for r in tags.locals}
+    for name in expected["locals"]:
+        assert name in bound, f"local {name} not among {sorted(bound)}"
+    everything = set().union(*read.values())
+    for name in expected["not_uses"]:
+        assert name not in everything, f"{name} is no use but was read"
+    language = registry().get(folder.name)
+    assert language is not None and language.spec.builtins, "language.toml lists no builtins"

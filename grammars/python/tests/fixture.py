@@ -23,3 +23,8 @@ class Point:
 def distance(a: Point, b: Point) -> float:
     # no docstring here
     return Point(a.x - b.x, a.y - b.y).norm() + len(os.sep)
+
+
+def scaled(points: list[Point], factor: float = LIMIT) -> list[Point]:
+    result = [Point(p.x * factor, y=p.y) for p in points]
+    return sorted(result, key=Point.norm)

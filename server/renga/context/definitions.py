@@ -11,23 +11,41 @@ field).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from renga.context.scopes import indentation
 from renga.context.snapshot import Cursor, DocSnapshot, late, shown_path
-from renga.context.tagcache import TAGS, CachedTags, references_in
+from renga.context.tagcache import TAGS, CachedTags
 from renga.context.types import IndexedDefinition, Section, SymbolIndex, estimate_tokens
-from renga.syntax.languages import registry
-from renga.syntax.tags import Definition, header, summary
+from renga.syntax.languages import Language, registry
+from renga.syntax.tags import Definition, extract, header, summary
 
 log = logging.getLogger(__name__)
 
 # Bytes around the cursor whose references are the candidate names.
-NEAR_BEFORE = 3000
-NEAR_AFTER = 1000
+NEAR_BEFORE = 4500
+NEAR_AFTER = 1500
 # Per name, how many definitions to show at most (overloads, same name in several files).
 PER_NAME = 2
 MAX_SUMMARY_CHARS = 1200
+# A definition without a body (a constant, a field) is shown by its first lines: a long value
+# (a table, a palette) costs tokens that other definitions need more.
+MAX_VALUE_LINES = 3
+
+
+def shorten(text: str, kind: str) -> str:
+    """A summary cut to what using the definition needs."""
+    if kind in BODILESS_KINDS:
+        lines = text.split("\n")
+        if len(lines) > MAX_VALUE_LINES:
+            text = "\n".join(lines[:MAX_VALUE_LINES]) + "\n..."
+    if len(text) > MAX_SUMMARY_CHARS:
+        text = text[:MAX_SUMMARY_CHARS].rsplit("\n", 1)[0] + "\n..."
+    return text
+
+
+BODILESS_KINDS = frozenset({"constant", "variable", "field"})
 
 SOURCE_WEIGHT = {"file": 3.0, "open": 2.0, "index": 1.0}
 # Kinds are the capture vocabulary of grammars/README.md, not node types.
@@ -44,12 +62,73 @@ class Candidate:
     text: str
 
 
-def _name_scores(cursor: Cursor) -> list[tuple[float, str]]:
+# Kinds of definitions whose body binds parameters and locals.
+FUNCTION_KINDS = frozenset({"function", "method"})
+# How far above the cursor the enclosing function's parameters and locals are read.
+LOCALS_BEFORE = 5000
+# Uses that stay candidates even when a local has the name: a call or a type is rarely a local
+# (and when it is, its definition elsewhere is the better guess).
+TELLING_KINDS = frozenset({"call", "type", "class"})
+
+
+def builtins_of(language: Language | None) -> frozenset[str]:
+    """The builtins ``language.toml`` lists, the inherited languages' included."""
+    if language is None:
+        return frozenset()
+    names = set(language.spec.builtins)
+    for base in language.spec.inherits:
+        other = registry().get(base)
+        if other is not None:
+            names |= other.spec.builtins
+    return frozenset(names)
+
+
+def _functions(cursor: Cursor) -> Callable[[int], tuple[int, int] | None]:
+    """A lookup: the innermost function around an offset of the text now (its start and end
+    in the text now), or None."""
+    cached = cursor.tags
+    memo: dict[int, tuple[int, int] | None] = {}
+
+    def function_at(offset: int) -> tuple[int, int] | None:
+        base = cached.to_base(offset)
+        for d in reversed(cached.chain(base)):
+            if d.kind in FUNCTION_KINDS and d.body is not None and d.start <= base <= d.end:
+                key = d.start
+                if key not in memo:
+                    memo[key] = (cached.to_now(d.start, True), cached.to_now(d.end))
+                return memo[key]
+        return None
+
+    return function_at
+
+
+def candidate_names(cursor: Cursor) -> list[tuple[float, str]]:
+    """Names used near the cursor, most telling first: how often and how close. Dropped before
+    any cap: the language's builtins, and the names a function binds (parameters, locals) where
+    that function uses them, unless called or used as a type."""
     doc = cursor.doc
-    lo, hi = max(0, cursor.offset - NEAR_BEFORE), cursor.offset + NEAR_AFTER
-    refs = references_in(doc.language, doc.tree, doc.source, lo, hi)
+    if doc.language is None or doc.tree is None:
+        return []
+    lo, hi = max(0, cursor.offset - NEAR_BEFORE), min(len(doc.source), cursor.offset + NEAR_AFTER)
+    function_at = _functions(cursor)
+    # Read from the start of the function around the window's first byte (its parameters).
+    first = function_at(lo) or function_at(cursor.offset)
+    start = min(lo, max(first[0], cursor.offset - LOCALS_BEFORE)) if first else lo
+    span = (start, hi)
+    found = extract(doc.language, doc.tree, doc.source, span, uses_only=True, within=span)
+    bound: dict[tuple[int, int] | None, set[str]] = {}
+    for r in found.locals:
+        bound.setdefault(function_at(r.start), set()).add(r.name)
+    builtins = builtins_of(doc.language)
+    own = cursor.tags.by_name()
     stats: dict[str, list[float]] = {}
-    for r in refs:
+    for r in found.references:
+        if not (lo <= r.start and r.end <= hi):
+            continue
+        if r.name in builtins and r.name not in own:
+            continue
+        if r.kind == "value" and r.name in bound.get(function_at(r.start), ()):
+            continue
         distance = abs(r.start - cursor.offset)
         entry = stats.setdefault(r.name, [0.0, float(distance)])
         entry[0] += 1
@@ -83,9 +162,7 @@ def _with_scopes(cached: CachedTags, d: Definition) -> str:
     """The definition's summary under the first lines of the scopes around it (so a method
     shows its class), each at its own indentation."""
     source = cached.source
-    text = summary(source, d)
-    if len(text) > MAX_SUMMARY_CHARS:
-        text = text[:MAX_SUMMARY_CHARS].rsplit("\n", 1)[0] + "\n..."
+    text = shorten(summary(source, d), d.kind)
     lines = [
         indentation(source, s.start) + header(source, s).split("\n", 1)[0]
         for s in cached.enclosing(d.start)
@@ -100,7 +177,8 @@ def _kind_weight(kind: str) -> float:
 
 
 def definition_sections(cursor: Cursor, deadline: float) -> list[Section]:
-    names = _name_scores(cursor)
+    names = candidate_names(cursor)
+    cursor.near_names = [n for _, n in names]
     if not names:
         return []
     own = cursor.tags.by_name()
@@ -159,7 +237,7 @@ def definition_sections(cursor: Cursor, deadline: float) -> list[Section]:
                 if registry().name_for(None, hit.path) != language:
                     score *= OTHER_LANGUAGE_WEIGHT
                 source = f"{shown_path(hit.path, cursor.root)}:{hit.line + 1}"
-                found.append(Candidate(score, name, source, hit.summary))
+                found.append(Candidate(score, name, source, shorten(hit.summary, hit.kind)))
                 if len(found) >= PER_NAME:
                     break
             candidates.extend(found)

@@ -14,6 +14,7 @@ files and invalid UTF-8.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import logging
@@ -21,6 +22,7 @@ import marshal
 import multiprocessing
 import os
 import queue
+import re
 import sqlite3
 import sys
 import threading
@@ -44,7 +46,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Bumped when the stored rows change meaning.
-SCHEMA = 2
+SCHEMA = 3
 # Folders that never hold the workspace's own sources.
 SKIPPED_DIRS = frozenset(
     {
@@ -81,7 +83,8 @@ CHILD_BATCH = 20
 _KIND_RANK = {"class": 0, "struct": 0, "interface": 0, "type": 1, "enum": 1, "function": 2}
 
 # (path, name, kind, line, summary): tuples, not objects, for 100k+ definitions in little memory.
-_Entry = tuple[str, str, str, int, str]
+# (path, name, kind, first line, summary, last line)
+_Entry = tuple[str, str, str, int, str, int]
 
 
 def _nothing_excluded(path: str) -> bool:
@@ -165,8 +168,16 @@ def definitions_of(language: Language, source: bytes) -> list[Definition]:
 
 def entries_of(path: str, language: Language, data: bytes) -> list[_Entry]:
     path = sys.intern(path)
+    ends = [m.start() for m in re.finditer(b"\n", data)]
     return [
-        (path, sys.intern(d.name), sys.intern(d.kind), d.line, _summary(data, d))
+        (
+            path,
+            sys.intern(d.name),
+            sys.intern(d.kind),
+            d.line,
+            _summary(data, d),
+            bisect.bisect_left(ends, max(d.start, d.end - 1)),
+        )
         for d in definitions_of(language, data)
     ]
 
@@ -727,7 +738,7 @@ class WorkspaceIndex:
                     path = sys.intern(path)
                     try:
                         stored = marshal.loads(blob)
-                        entries = [(path, n, k, line, text) for n, k, line, text in stored]
+                        entries = [(path, *row) for row in stored]
                     except (ValueError, TypeError, EOFError):
                         log.info("index: cache entry for %s unreadable, reading the file", path)
                         broken.add(path)
@@ -760,5 +771,5 @@ def _subsequence(needle: str, haystack: str) -> bool:
 
 
 def _definition(entry: _Entry) -> IndexedDefinition:
-    path, name, kind, line, text = entry
-    return IndexedDefinition(path=path, name=name, kind=kind, line=line, summary=text)
+    path, name, kind, line, text, end = entry
+    return IndexedDefinition(path=path, name=name, kind=kind, line=line, summary=text, end_line=end)

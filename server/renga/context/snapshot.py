@@ -87,6 +87,9 @@ class Cursor:
     root: str | None = None
     # Estimated tokens the source may fill.
     budget: int = 1000
+    # The candidate names near the cursor, most telling first (set by the definitions source,
+    # read by the ones after it).
+    near_names: list[str] = field(default_factory=list)
 
     def shows(self, start: int, end: int) -> bool:
         """Whether bytes ``start:end`` of the document are already in the prompt."""

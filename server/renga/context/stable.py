@@ -1,12 +1,15 @@
-"""The stable part of a prompt: file-level context kept per document, refreshed only when it has
-drifted too far from the live buffer, so that consecutive requests send it byte for byte the same
-and the prompt cache can hold it.
+"""The stable part of a prompt: file-level context that does not depend on the keystroke, kept
+per document and sent byte for byte the same while the user types, so the prompt cache can hold
+it where the model caches a prefix that short.
 
-The file is split in three at a refresh: a *hole* around the cursor, which the prompt shows live
-(the current text, cursor marked) at the end, and the text above and below it (and the imports
-when they lie further up), frozen in the stable block at the start. Later requests reuse the
-frozen block while the cursor stays inside the hole, the hole stays small, and the text outside
-it changed by no more than a few hundred bytes.
+It holds the file's imports and an outline of its top-level definitions (signatures only),
+nearest the cursor first when they do not all fit. The live window is cut afresh for every
+request (``window.window``), under a hard cap: no path ever sends the whole file unless the whole
+file fits the window's budget.
+
+The block is sized by what it contains, never padded to a cache minimum: where the model caches
+from 512 tokens (Haiku 5.5) the system prompt and this block reach it and are marked for caching;
+where it caches only from 4,096 (Haiku 4.5) nothing is padded to get there, and nothing is marked.
 """
 
 from __future__ import annotations
@@ -14,21 +17,17 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import tree_sitter as ts
-
-from renga.context.tagcache import diff
+from renga.context.outline import file_outline, members_of
+from renga.context.tagcache import CachedTags, diff
 from renga.context.types import Section, estimate_tokens
-from renga.context.window import CHARS_PER_TOKEN, cut_end, cut_start, window
+from renga.context.window import CHARS_PER_TOKEN
 
-# Bytes of text outside the hole that may change before the frozen block is rebuilt.
+# Bytes of text that may change before the block is rebuilt (an outline line may lag this much).
 DRIFT_BYTES = 512
-# The cursor must stay this many bytes inside the hole's edges (unless the edge is the file's).
-MARGIN_BEFORE = 400
-MARGIN_AFTER = 120
-# The hole may grow (typing) to this many times its planned size before a rebuild.
-GROWTH = 1.6
+# The live window may be at most this many times its planned size (a long line at an edge).
+WINDOW_SLACK = 1.25
 
 
 @dataclass
@@ -38,8 +37,12 @@ class Plan:
     hole: int
     extras: int
     stable: int
-    # Whether the stable block plus the system prompt is expected to reach the cache minimum.
-    cacheable: bool
+    # The smallest stable block (with the system prompt) the model caches; 0 when none will do.
+    cache_minimum: int
+
+    @property
+    def cacheable(self) -> bool:
+        return self.cache_minimum > 0
 
 
 @dataclass
@@ -47,27 +50,14 @@ class Frozen:
     """A document's stable block, in the coordinates of ``source`` (the text it was built from)."""
 
     source: bytes
-    hole: tuple[int, int]
-    # Parts of ``source`` the block shows, for "is it already in the prompt" questions.
-    shown: list[tuple[int, int]]
     sections: list[Section]
     key: tuple[int, int, int]
+    # The bytes of ``source`` the outline covers when it could not hold every definition: a
+    # cursor leaving them gets a block built around it. None: the outline is complete.
+    around: tuple[int, int] | None
+    # The whole file fits in the live window: no block.
     whole: bool
     cacheable: bool
-
-
-@dataclass
-class Placed:
-    """A frozen block placed on the current source: where the hole is now, what is shown."""
-
-    frozen: Frozen
-    hole: tuple[int, int]
-    shown: list[tuple[int, int]] = field(default_factory=list)
-    refreshed: bool = False
-
-
-def _line_no(source: bytes, offset: int) -> int:
-    return source.count(b"\n", 0, offset) + 1
 
 
 # A new plan (the calibration moved) rebuilds the block only when it changed this much: every
@@ -79,91 +69,53 @@ def _close(a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
     return all(abs(x - y) <= PLAN_TOLERANCE * max(x, y, 1) for x, y in zip(a, b, strict=True))
 
 
-def place(frozen: Frozen, source: bytes, offset: int, plan: Plan) -> Placed | None:
-    """``frozen`` on the current ``source``, or None when it has drifted too far."""
+def place(frozen: Frozen, source: bytes, offset: int, plan: Plan) -> Frozen | None:
+    """``frozen`` still good for the current ``source`` and cursor, or None."""
     if not _close(frozen.key, (plan.hole, plan.extras, plan.stable)):
         return None
-    if frozen.whole:
-        if len(source) / CHARS_PER_TOKEN > plan.hole * GROWTH:
-            return None
-        return Placed(frozen, (0, len(source)))
-    start, end = frozen.hole
+    fits = len(source) / CHARS_PER_TOKEN <= plan.hole
+    if fits != frozen.whole:
+        return None
     change = diff(frozen.source, source)
-    shown = frozen.shown
-    if change is not None:
-        if change.start >= start and change.old_end <= end:
-            end += change.delta
-        else:
-            outside = max(0, start - change.start) + max(0, change.old_end - end)
-            if outside > DRIFT_BYTES:
-                return None
-            # Small edits just outside: the live window takes them in.
-            start = min(start, change.start)
-            end = max(end, change.old_end) + change.delta
-        shown = [
-            (a, b) if b <= change.start else (a + change.delta, b + change.delta)
-            for a, b in shown
-            if b <= change.start or a >= change.old_end
-        ]
-    if not (start <= offset <= end):
+    if change is not None and max(change.old_end - change.start, abs(change.delta)) > DRIFT_BYTES:
         return None
-    if start > 0 and offset - start < MARGIN_BEFORE:
-        return None
-    if end < len(source) and end - offset < MARGIN_AFTER:
-        return None
-    if (end - start) / CHARS_PER_TOKEN > plan.hole * GROWTH:
-        return None
-    return Placed(frozen, (start, end), shown)
+    if frozen.around is not None:
+        lo, hi = frozen.around
+        delta = change.delta if change is not None and change.start < offset else 0
+        if not (lo <= offset - delta <= hi):
+            return None
+    return frozen
 
 
 def freeze(
-    source: bytes,
-    tree: ts.Tree | None,
+    cached: CachedTags,
     offset: int,
     plan: Plan,
     shown_path: str,
-    imports: Callable[[list[tuple[int, int]], int], list[Section]],
+    imports: Callable[[int], list[Section]],
+    overhead: int,
 ) -> Frozen:
-    """Build the stable block for a cursor at ``offset``. ``imports(shown, budget)`` gives the
-    imports section for the ranges the block will show."""
+    """Build the stable block for a cursor at ``offset`` of ``cached.now``. ``imports(budget)``
+    gives the imports section."""
+    source = cached.now
     key = (plan.hole, plan.extras, plan.stable)
-    total = len(source) / CHARS_PER_TOKEN
-    if total <= plan.hole or (total <= plan.hole + plan.stable and not plan.cacheable):
-        # The whole file fits in the live window and nothing could be cached anyway.
-        return Frozen(source, (0, len(source)), [], [], key, True, False)
-    start, end = window(source, tree, offset, plan.hole * 7 // 10, plan.hole * 3 // 10)
-    import_sections = imports([(start, end)], plan.stable // 4)
-    left = plan.stable - sum(s.tokens for s in import_sections) - 40
-    chars_before = max(0, int(left * CHARS_PER_TOKEN * 2 / 3))
-    chars_after = max(0, int(left * CHARS_PER_TOKEN) - chars_before)
-    # One side may be short (the cursor near the top or the bottom): the other takes the rest.
-    spare_before = max(0, chars_before - start)
-    spare_after = max(0, chars_after - (len(source) - end))
-    chars_before += spare_after
-    chars_after += spare_before
-    head_start = cut_start(source, tree, max(0, start - chars_before), start)
-    tail_end = cut_end(source, tree, min(len(source), end + chars_after), end)
-    shown = [(head_start, start), (end, tail_end)]
-    # Imports inside the shown head need no section of their own.
-    import_sections = imports([(head_start, tail_end)], plan.stable // 4)
-    head = source[head_start:start].decode("utf-8", errors="replace")
-    tail = source[end:tail_end].decode("utf-8", errors="replace")
-    parts = []
-    if head_start > 0:
-        parts.append(f"⋮ (lines 1-{_line_no(source, head_start) - 1} not shown)\n")
-    parts.append(head)
-    parts.append(
-        f"⋮ (lines {_line_no(source, start)}-{_line_no(source, max(start, end - 1))}: "
-        "the live window, shown below with the cursor)\n"
-    )
-    parts.append(tail)
-    if tail_end < len(source):
-        parts.append(f"⋮ (lines {_line_no(source, tail_end)}- not shown)\n")
-    text = "".join(parts)
-    sections = [Section(s.kind, s.source, s.text, stable=True) for s in import_sections]
-    sections.append(Section("file", shown_path, text, stable=True))
-    cacheable = plan.cacheable and sum(s.tokens for s in sections) >= plan.stable * 0.9
-    return Frozen(source, (start, end), shown, sections, key, False, cacheable)
+    if len(source) / CHARS_PER_TOKEN <= plan.hole:
+        return Frozen(source, [], key, None, True, False)
+    import_sections = imports(plan.stable // 2)
+    left = plan.stable - sum(s.tokens for s in import_sections)
+    top = members_of(cached, None)
+    outline, kept = file_outline(cached, top, cached.to_base(offset), left, shown_path)
+    around = None
+    if len(kept) < len(top):
+        around = (
+            (cached.to_now(kept[0].start, True), cached.to_now(kept[-1].end))
+            if kept
+            else (offset, offset)
+        )
+    sections = [Section(s.kind, s.source, s.text, stable=True) for s in import_sections + outline]
+    tokens = sum(s.tokens for s in sections)
+    cacheable = 0 < plan.cache_minimum <= tokens + overhead
+    return Frozen(source, sections, key, around, False, cacheable)
 
 
 class StableStore:
@@ -198,21 +150,17 @@ STABLE = StableStore()
 
 def plan_for(budget_estimated: int, overhead: int, cache_minimum: int) -> Plan:
     """Split a budget (estimated tokens, ``overhead`` for the system prompt and framing) into
-    the live hole, the live extras (scopes, definitions, recent edits) and the stable block.
-    When the budget allows, the stable block is made big enough (with the system prompt) to
-    reach ``cache_minimum``, taking from the live parts down to a floor."""
-    hole = min(1500, budget_estimated * 3 // 10)
-    extras = min(1200, budget_estimated // 5)
-    stable = budget_estimated - overhead - hole - extras
-    if stable + overhead >= cache_minimum:
-        return Plan(hole, extras, stable, True)
-    need = cache_minimum - overhead - stable
-    give = max(0, hole - 700) + max(0, extras - 400)
-    if give >= need:
-        take_hole = min(max(0, hole - 700), need * max(0, hole - 700) // max(1, give) + 1)
-        take_extras = need - take_hole
-        return Plan(hole - take_hole, extras - take_extras, cache_minimum - overhead, True)
-    return Plan(hole, extras, max(0, stable), False)
+    the live window, the live extras (scopes, definitions, outlines, imported names, recent
+    edits) and the stable block. Each part has a ceiling: a prompt is as big as what it holds
+    (a definition, an outline line, a window line is recall bought per token), never padded
+    up to the budget or to ``cache_minimum``; that minimum only says whether the stable block
+    can be cached (0: never)."""
+    free = max(0, budget_estimated - overhead)
+    hole = min(1000, free * 4 // 10)
+    extras = min(2100, free * 4 // 10)
+    stable = min(500, free - hole - extras)
+    minimum = cache_minimum if cache_minimum <= stable + overhead else 0
+    return Plan(hole, extras, stable, minimum)
 
 
 def stable_tokens(sections: list[Section]) -> int:

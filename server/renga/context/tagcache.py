@@ -36,7 +36,7 @@ def references_in(
     # (over a second on a C++ file), and missed calls in a one-line module; measured on 140,000
     # windows of real Python, Go, JavaScript, C, C++ and Rust files, with the same results
     # otherwise.
-    found = extract(language, tree, source, span, within=span).references
+    found = extract(language, tree, source, span, uses_only=True, within=span).references
     return [r for r in found if lo <= r.start and r.end <= hi]
 
 
@@ -395,7 +395,7 @@ def update(
     # sorting again, and rebuild only what moved (the constructors are the cost here).
     # Not ``within``: a containing range also drops patterns anchored above the region (module
     # constants, class fields), which belong in it.
-    fresh = extract(language, tree, new, (lo, hi))
+    fresh = extract(language, tree, new, (lo, hi), references=False)
     definitions: list[Definition] = []
     for d in old.tags.definitions:
         if d.start >= old_lo:
@@ -476,10 +476,9 @@ class TagCache:
             fresh = update(language, tree, source, old, version)
             self.last_mode = "update"
         if fresh is None:
-            full = extract(language, tree, source)
             # References are read per request around the cursor (``references_in``): keeping
             # a whole file's worth shifted after every keystroke costs more than reading them.
-            full.references = []
+            full = extract(language, tree, source, references=False)
             fresh = CachedTags(source, full, version, tree.copy())
             self.last_mode = "full"
         with self._lock:

@@ -46,8 +46,8 @@ class CursorContext:
     multiline: bool = True
     # 0-based line where the live window (``prefix``) starts.
     first_line: int = 0
-    # Whether the stable sections are long enough for the prompt cache (Haiku 4.5: 4,096
-    # tokens with the system prompt), so the prompt marks them with ``cache_control``.
+    # Whether the stable sections (with the system prompt) reach the fast model's cache
+    # minimum, so the prompt marks them with ``cache_control``; they are never padded to it.
     cache_stable: bool = False
 
 
@@ -61,6 +61,8 @@ class IndexedDefinition:
     line: int
     # Signature and docstring (``syntax.tags.summary``), never the whole body.
     summary: str
+    # The definition's last line (0-based): the members of a class lie between ``line`` and it.
+    end_line: int = -1
 
 
 class SymbolIndex(Protocol):

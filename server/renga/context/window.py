@@ -41,7 +41,7 @@ def cut_start(source: bytes, tree: ts.Tree | None, limit: int, cursor: int) -> i
     if limit <= 0:
         return 0
     # A minified line longer than the budget is cut inside, at a character: never sent whole.
-    earliest = _char_start(source, limit) if _minified(source, cursor) else 0
+    earliest = char_start(source, limit) if _minified(source, cursor) else 0
     pos = source.find(b"\n", limit - 1, cursor)
     pos = pos + 1 if pos != -1 else max(_line_start(source, cursor), earliest)
     for _ in range(4):
@@ -74,7 +74,7 @@ def cut_end(source: bytes, tree: ts.Tree | None, limit: int, cursor: int) -> int
     if limit >= len(source):
         return len(source)
     minified = _minified(source, cursor)
-    latest = max(cursor, _char_start(source, limit, back=True)) if minified else len(source)
+    latest = max(cursor, char_start(source, limit, back=True)) if minified else len(source)
     nl = source.rfind(b"\n", cursor, limit)
     if nl == -1:
         # Not even the cursor's line fits: end at the cursor's line end anyway (never mid-line),
@@ -110,7 +110,7 @@ def _minified(source: bytes, pos: int) -> bool:
     return (len(source) if end == -1 else end) - _line_start(source, pos) > MAX_LINE_BYTES
 
 
-def _char_start(source: bytes, pos: int, *, back: bool = False) -> int:
+def char_start(source: bytes, pos: int, *, back: bool = False) -> int:
     """``pos`` moved off UTF-8 continuation bytes (forward, or ``back``) to a character start."""
     step = -1 if back else 1
     while 0 < pos < len(source) and (source[pos] & 0xC0) == 0x80:

@@ -5,11 +5,12 @@ and the model is asked for the text of the hole only. The stable instructions ar
 prompt; with models that accept prefill the assistant turn starts with ``<fill>`` so the answer
 begins with code, not prose, and ``</fill>`` is a stop sequence.
 
-Layout for the prompt cache: the system prompt, then the *stable* block (the file around the
-live window as it was at the last refresh, and the imports), which stays byte for byte the same
-while the user types in one place and is marked with ``cache_control`` when it is long enough to
-be cached; then the *live* block (enclosing scopes, definitions, recent edits, and the live window
-with the cursor), which changes on every keystroke.
+Layout for the prompt cache: the system prompt, then the *stable* block (the file's imports and
+outline as they were at the last refresh), which stays byte for byte the same while the user
+types in one place and is marked with ``cache_control`` when the fast model caches a prefix that
+short (it is never padded to reach a cache minimum); then the *live* block (enclosing scopes,
+definitions, outlines of the enclosing class and of types used nearby, imported names' signatures,
+recent edits, and the live window with the cursor), which changes on every keystroke.
 """
 
 from __future__ import annotations
@@ -33,10 +34,12 @@ line; if it starts an empty block or follows a header, write the block body, and
 of the enclosing block.
 - Never repeat text that already follows the marker.
 - If nothing useful fits, reply {OPEN}{CLOSE}.
-Context comes in tags: <context kind="file"> is the text around the live window (it may lag the \
-live buffer by a few keystrokes); "imports" are the file's imports; "scope" the headers of the \
-blocks enclosing the cursor; "definition" signatures and docs of names used near the cursor; \
-"recent_edit" what the user just changed in another file. The live window in <file> is current."""
+Context comes in tags: "imports" are the file's imports; "outline" one line per definition of \
+the file or of the enclosing class (it may lag the live buffer by a few keystrokes); "scope" the \
+headers of the blocks enclosing the cursor; "definition" signatures and docs of names used near \
+the cursor; "members" the members of types used near the cursor; "imported" signatures of names \
+the file imports; "recent_edit" what the user just changed in another file. The live window in \
+<file> is current."""
 
 
 def _block(sections: list[Section]) -> str:

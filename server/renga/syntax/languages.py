@@ -43,6 +43,11 @@ class LanguageSpec:
     # Languages whose queries come first in this one's (a dialect such as TSX adds to TypeScript's
     # patterns rather than copying them; tree-sitter queries cannot include each other).
     inherits: tuple[str, ...] = ()
+    # Names the language (or its standard library) defines: never looked up in the project.
+    builtins: frozenset[str] = frozenset()
+    # A regular expression matching the header of a method of type ``{name}`` declared outside
+    # the type's body (Go's receivers); empty when methods live inside it.
+    member_header: str = ""
 
 
 @dataclass
@@ -92,6 +97,8 @@ def _read_spec(folder: Path) -> LanguageSpec:
         line_comment=str(data.get("line_comment", "")),
         folder=folder,
         inherits=tuple(data.get("inherits", [])),
+        builtins=frozenset(data.get("builtins", [])),
+        member_header=str(data.get("member_header", "")),
     )
 
 

@@ -18,6 +18,14 @@ from renga.syntax.languages import Language
 
 DEFINITION = "definition."
 REFERENCE = "reference."
+# A name bound where it stands (a parameter, a local variable): ``FileTags.locals``.
+LOCAL = "local"
+# A name node that is no use of a definition (a keyword argument's name, a definition's own name):
+# references on it are dropped.
+SKIP = "skip"
+# When several patterns read the same name node, the most telling kind is kept; a bare ``value``
+# (any identifier) is the least.
+KIND_RANK = {"value": 0, "attribute": 1, "import": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +65,8 @@ class FileTags:
     references: list[Reference] = field(default_factory=list)
     # Byte ranges of import statements, in file order.
     imports: list[tuple[int, int]] = field(default_factory=list)
+    # Names bound where they stand (parameters, assignment targets), kind "local".
+    locals: list[Reference] = field(default_factory=list)
 
     def enclosing(self, offset: int) -> list[Definition]:
         """The scopes whose body holds ``offset``, outermost first."""
@@ -108,15 +118,16 @@ def _doc_span(source: bytes, docs: list[ts.Node], node: ts.Node) -> tuple[int, i
     return (start, end) if start < node.start_byte else None
 
 
-_definition_queries: dict[str, ts.Query | None] = {}
-_definition_queries_lock = threading.Lock()
+_filtered_queries: dict[tuple[str, str], ts.Query | None] = {}
+_filtered_queries_lock = threading.Lock()
 
 
-def definitions_query(language: Language) -> ts.Query | None:
-    """The tags query with only its definition patterns on: what the workspace index needs, at a
-    fraction of the matches (references are most of them). Compiled once per language."""
-    with _definition_queries_lock:
-        if language.name not in _definition_queries:
+def _filtered_query(language: Language, keep: tuple[bytes, ...], label: str) -> ts.Query | None:
+    """The tags query with only the patterns holding one of the ``keep`` captures on.
+    Compiled once per language and label."""
+    with _filtered_queries_lock:
+        key = (language.name, label)
+        if key not in _filtered_queries:
             source = language.query_source("tags")
             query = None
             if source is not None:
@@ -124,10 +135,26 @@ def definitions_query(language: Language) -> ts.Query | None:
                 query = ts.Query(language.ts_language, text.decode("utf-8"))
                 for i in range(query.pattern_count):
                     pattern = text[query.start_byte_for_pattern(i) : query.end_byte_for_pattern(i)]
-                    if b"@definition." not in pattern:
+                    if not any(k in pattern for k in keep):
                         query.disable_pattern(i)
-            _definition_queries[language.name] = query
-        return _definition_queries[language.name]
+            _filtered_queries[key] = query
+        return _filtered_queries[key]
+
+
+def definitions_query(language: Language) -> ts.Query | None:
+    """The tags query with only its definition patterns on: what the workspace index needs, at a
+    fraction of the matches (references are most of them). Compiled once per language."""
+    return _filtered_query(language, (b"@definition.",), "definitions")
+
+
+def uses_query(language: Language) -> ts.Query | None:
+    """References, locals and skips, without definitions or imports: the candidate names."""
+    return _filtered_query(language, (b"@reference.", b"@local", b"@skip"), "uses")
+
+
+def structure_query(language: Language) -> ts.Query | None:
+    """Definitions and imports, without the reference patterns: what the tag cache keeps."""
+    return _filtered_query(language, (b"@definition.", b"@import"), "structure")
 
 
 def extract(
@@ -137,6 +164,8 @@ def extract(
     byte_range: tuple[int, int] | None = None,
     *,
     definitions_only: bool = False,
+    references: bool = True,
+    uses_only: bool = False,
     within: tuple[int, int] | None = None,
     node: ts.Node | None = None,
 ) -> FileTags:
@@ -145,9 +174,17 @@ def extract(
     only the matches whose captures all lie inside that range (patterns anchored high in the
     tree, such as module-level constants, otherwise match all over the file for every small
     ``byte_range``, and building those matches is most of the cost); with ``node``, matches
-    start from that node instead of the root."""
+    start from that node instead of the root; without ``references``, no references, locals or
+    skips (the reference patterns are most of the matches); with ``uses_only``, only those."""
     tags = FileTags()
-    query = definitions_query(language) if definitions_only else language.query("tags")
+    if uses_only:
+        query = uses_query(language)
+    elif definitions_only:
+        query = definitions_query(language)
+    elif not references:
+        query = structure_query(language)
+    else:
+        query = language.query("tags")
     if query is None:
         return tags
     cursor = ts.QueryCursor(query)
@@ -158,6 +195,9 @@ def extract(
     # A definition several patterns match is kept once, with the most the matches told of it.
     seen_defs: dict[tuple[int, int, str], int] = {}
     seen_imports: set[tuple[int, int]] = set()
+    # One reference per name node (the most telling kind); name nodes that are no use.
+    uses: dict[tuple[int, int], Reference] = {}
+    skipped: set[tuple[int, int]] = set()
     for _, captures in cursor.matches(node if node is not None else tree.root_node):
         names = captures.get("name", [])
         for capture, nodes in captures.items():
@@ -186,14 +226,21 @@ def extract(
                     tags.definitions[seen_defs[key]] = definition
             elif capture.startswith(REFERENCE) and names:
                 name = names[0]
-                tags.references.append(
-                    Reference(
-                        capture.removeprefix(REFERENCE),
-                        _text(source, name),
-                        name.start_byte,
-                        name.end_byte,
-                    )
-                )
+                kind = capture.removeprefix(REFERENCE)
+                # Node positions are read once: on an edited tree each read can cost
+                # microseconds, and every identifier near the cursor is read here.
+                span = (name.start_byte, name.end_byte)
+                known_use = uses.get(span)
+                if known_use is None or KIND_RANK.get(kind, 9) > KIND_RANK.get(known_use.kind, 9):
+                    text = source[span[0] : span[1]].decode("utf-8", errors="replace")
+                    uses[span] = Reference(kind, text, *span)
+            elif capture == LOCAL:
+                for node in nodes:
+                    start, end = node.start_byte, node.end_byte
+                    text = source[start:end].decode("utf-8", errors="replace")
+                    tags.locals.append(Reference(LOCAL, text, start, end))
+            elif capture == SKIP:
+                skipped.update((n.start_byte, n.end_byte) for n in nodes)
             elif capture == "import":
                 for node in nodes:
                     span = (node.start_byte, node.end_byte)
@@ -201,7 +248,9 @@ def extract(
                         seen_imports.add(span)
                         tags.imports.append(span)
     tags.definitions.sort(key=lambda d: (d.start, -d.end))
+    tags.references = [r for span, r in uses.items() if span not in skipped]
     tags.references.sort(key=lambda r: r.start)
+    tags.locals.sort(key=lambda r: r.start)
     tags.imports.sort()
     return tags
 
