@@ -71,6 +71,13 @@ def cmd_complete(args: argparse.Namespace) -> int:
     for error in errors:
         print(f"renga: ignoring invalid environment setting: {error}", file=sys.stderr)
     path = Path(args.file)
+    # First, and before the key: an excluded file is refused whatever else is set, unread.
+    # The name given counts as well as the file it is: renga.privacy resolves links itself.
+    from renga.privacy import Privacy
+
+    if Privacy([Path.cwd()], settings).excluded(str(path.absolute())):
+        print(f"renga: {path} is excluded by the privacy settings; nothing sent", file=sys.stderr)
+        return EXIT_EXCLUDED
     source = read_source(path, settings.context.max_file_bytes)
     if isinstance(source, Skipped):
         print(f"renga: cannot read {path}: {source.reason}", file=sys.stderr)
@@ -86,15 +93,11 @@ def cmd_complete(args: argparse.Namespace) -> int:
     from renga.cost import CostGate
     from renga.model.client import ModelClient
     from renga.model.errors import Failure, ModelError
-    from renga.privacy import Privacy, redact_body
+    from renga.privacy import redact_body
     from renga.syntax.document import Document
     from renga.syntax.languages import registry
     from renga.usage import Ledger
 
-    # The name given counts as well as the file it is: renga.privacy resolves links itself.
-    if Privacy([Path.cwd()], settings).excluded(str(path.absolute())):
-        print(f"renga: {path} is excluded by the privacy settings; nothing sent", file=sys.stderr)
-        return EXIT_EXCLUDED
     ledger = Ledger()
 
     def redactor(body: dict[str, object]) -> None:

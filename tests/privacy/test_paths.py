@@ -281,7 +281,7 @@ def test_the_cli_refuses_a_link_to_an_excluded_file_or_out_of_the_workspace(
     assert context.returncode == 5 and "excluded" in context.stderr
     assert context.stdout == ""
     complete = renga("complete", name, "--line", "0", "--character", "0", cwd=linked)
-    assert complete.returncode == 1 and "excluded" in complete.stderr
+    assert complete.returncode == 5 and "excluded" in complete.stderr
     # The ordinary link is read as usual.
     ordinary = renga("context", "helpers_link.py", "--line", "0", "--character", "4", cwd=linked)
     assert ordinary.returncode == 0, ordinary.stderr
