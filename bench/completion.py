@@ -13,7 +13,7 @@ server (tests/anthropic_server.py).
 1. Overhead: invoked requests at distinct cursors in files of 1,000 / 10,000 / 50,000 lines, the
    test server answering at once. Overhead = client round trip minus the time the test server
    spent on the model request (from reading it to its last byte).
-2. Typing replay: about 300 characters of real function bodies (five of them, chosen with
+2. Typing replay: about 300 characters of real function bodies (three of them, chosen with
    ``--seed`` from packages pip downloads at run time into the cache folder) are retyped
    character by character as an editor would (``didChange`` with auto-indent after a line
    break, then an automatic ``inlineCompletion``, cancelling the previous request like VS Code).
@@ -315,9 +315,9 @@ def keystrokes(real: str, start: int, count: int, seed: int = 8) -> list[tuple[f
 
 # Pinned, so every run replays the same code; downloaded (no dependencies) into a cache folder.
 CORPUS = ["requests==2.32.3", "click==8.1.7"]
-# Keystrokes per replayed function body: ~300 keystrokes are five bodies, five fresh starts
-# (one or two give figures that hang on a few draws of the model).
-PER_BODY = 60
+# Keystrokes per replayed function body: ~300 keystrokes are three bodies (each fresh start
+# costs a first request and the wait for it; one body gives figures that hang on a few draws).
+PER_BODY = 100
 
 
 @dataclass(frozen=True)
@@ -409,43 +409,45 @@ ANSWER_LINES = 6
 class Model:
     """A stand-in for the model: the true continuation of the file, right as a whole (perfect),
     right line by line with probability ``line_p``, or right for its first ``first_k``
-    characters. Where it goes wrong it writes plausible code: the true line with one name
-    swapped for another name of the corpus, and every later line likewise, so wrong answers
-    still parse (the syntax gate does not catch them) and a wrong line may start right.
-    Deterministic per cursor: the draws are seeded with the file and the offset."""
+    characters. Where it goes wrong it writes plausible code: the true line with a name swapped
+    for another name of the corpus (the line's first name, so the line is wrong from there on;
+    with ``anywhere`` a name chosen at random, so a wrong line often starts right), and every
+    later line likewise. Wrong answers still parse, so the syntax gate does not catch them.
+    Deterministic per cursor: the draws are seeded with ``--seed``, the file and the offset."""
 
     label: str
     line_p: float = 1.0
     first_k: int | None = None
+    anywhere: bool = False
 
     def answer(self, truth: str, key: str, names: list[str]) -> str:
         rng = random.Random(hashlib.sha256(key.encode()).digest())
         if self.first_k is not None:
             if len(truth) <= self.first_k:
                 return truth
-            head, tail = truth[: self.first_k], truth[self.first_k :]
-            return head + "\n".join(swap_name(line, rng, names) for line in tail.split("\n"))
-        lines = truth.split("\n")
-        wrong = False
-        out = []
-        for line in lines:
-            if (
-                not wrong
-                and line.strip()
-                and IDENTIFIER.search(line)
-                and rng.random() >= self.line_p
-            ):
-                wrong = True  # (a line without a name to swap stays right: ")" and the like)
-            out.append(swap_name(line, rng, names) if wrong else line)
+            head, tail = truth[: self.first_k], truth[self.first_k :].split("\n")
+            # Wrong from the first name after the K characters on.
+            return head + "\n".join(swap_name(t, rng, names, i > 0) for i, t in enumerate(tail))
+        out: list[str] = []
+        first_wrong = -1
+        for i, line in enumerate(truth.split("\n")):
+            # A line without a name to swap stays right (")" and the like).
+            named = bool(line.strip() and IDENTIFIER.search(line))
+            if first_wrong < 0 and named and rng.random() >= self.line_p:
+                first_wrong = i
+            if first_wrong < 0:
+                out.append(line)
+            else:
+                out.append(swap_name(line, rng, names, self.anywhere or i > first_wrong))
         return "\n".join(out)
 
 
-def swap_name(line: str, rng: random.Random, names: list[str]) -> str:
-    """``line`` with one of its names (chosen at random, keywords left alone) replaced."""
+def swap_name(line: str, rng: random.Random, names: list[str], anywhere: bool) -> str:
+    """``line`` with its first name, or one chosen at random, replaced (keywords left alone)."""
     spots = [m for m in IDENTIFIER.finditer(line) if not keyword.iskeyword(m.group())]
     if not spots:
         return line
-    m = rng.choice(spots)
+    m = rng.choice(spots) if anywhere else spots[0]
     other = m.group()
     while other == m.group():
         other = rng.choice(names)
@@ -456,12 +458,15 @@ PERFECT = Model("perfect")
 
 
 def parse_model(spec: str) -> Model:
-    """``perfect``, ``line:0.6`` or ``first:40``."""
+    """``perfect``, ``line:0.6``, ``line:0.6:anywhere`` or ``first:40``."""
     if spec == "perfect":
         return PERFECT
     kind, _, value = spec.partition(":")
     if kind == "line":
-        return Model(f"right per line p={float(value):g}", line_p=float(value))
+        value, _, where = value.partition(":")
+        anywhere = where == "anywhere"
+        label = f"right per line p={float(value):g}" + (", wrong from any name" if anywhere else "")
+        return Model(label, line_p=float(value), anywhere=anywhere)
     if kind == "first":
         return Model(f"right for the first {int(value)} chars", first_k=int(value))
     raise ValueError(f"unknown model {spec!r}: perfect, line:P or first:K")
@@ -728,6 +733,7 @@ ROWS = [
     ("  of which stopped early (answer complete)", "stopped_early", "{:.0f}"),
     ("requests given way to a newer one while debouncing", "debounced", "{:.0f}"),
     ("keystrokes answered with a suggestion", "keystrokes_shown", "{:.0f}"),
+    ("each replay: right / wrong / requests per 100 chars", "per_seed", "{}"),
     ("**keystrokes showing a suggestion right as a whole**", "keystrokes_right", "{:.0f}"),
     ("**keystrokes showing a wrong suggestion**", "keystrokes_wrong", "{:.0f}"),
     (
@@ -813,7 +819,9 @@ def report(
         "every line after it too), or right for its first characters. A keystroke shows a "
         "suggestion *right as a whole* when what the item would insert is exactly the file's "
         "next text. Costs at the catalog's price of the model asked for; output counted as the "
-        "tokens the test server actually sent before the client hung up.",
+        "tokens the test server actually sent before the client hung up. With `--repeat N` "
+        "each column is the mean of N replays (seeds from `--seed` on: other bodies, other "
+        "draws of the model); the row *each replay* shows the deciding figures of each.",
         "",
     ]
     lines += replay_table(columns)
@@ -836,7 +844,8 @@ async def main() -> None:
         action="append",
         default=[],
         help="stand-in models to replay with: perfect, line:P (right per line with probability "
-        "P), first:K (right for the first K characters); default perfect and line:0.6",
+        "P; line:P:anywhere: a wrong line may start right), first:K (right for the first K "
+        "characters); default perfect and line:0.6",
     )
     parser.add_argument(
         "--seed",
@@ -846,6 +855,9 @@ async def main() -> None:
     )
     parser.add_argument(
         "--dump", action="store_true", help="write every keystroke's suggestion to bench/out"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="replay with this many seeds and average"
     )
     parser.add_argument("--no-overhead", action="store_true", help="skip the overhead part")
     parser.add_argument("--no-baseline", action="store_true", help="skip the replay with all off")
@@ -865,31 +877,35 @@ async def main() -> None:
         {m.group() for text in files.values() for m in IDENTIFIER.finditer(text)}
         - set(keyword.kwlist)
     )
-    segments = function_bodies(files, count, args.seed)
+    seeds = [args.seed + i for i in range(args.repeat)]
+    bodies = {seed: function_bodies(files, count, seed) for seed in seeds}
+    segments = [seg for seed in seeds for seg in bodies[seed]]
     over = {} if args.no_overhead else await overhead([1_000, 10_000, 50_000], per_size)
+
+    async def runs(name: str, options: dict[str, Any], model: Model) -> dict[str, Any]:
+        """The replay once per seed (other bodies, other draws), figures averaged."""
+        figures = []
+        for seed in seeds:
+            r = await replay(name, options, bodies[seed], model, names, seed)
+            if args.dump:
+                dump(r, seed)
+            figures.append(replay_figures(r))
+            print(name, model.label, seed, {k: v for k, v in figures[-1].items() if k != "model"})
+        return averaged(figures)
+
     columns: list[tuple[str, dict[str, Any]]] = []
     if args.models:
         for fast in args.models.split(","):
-            options = {"models": {"fast": fast}}
-            f = replay_figures(
-                await replay(fast, options, segments, stand_ins[0], names, args.seed)
-            )
+            f = await runs(fast, {"models": {"fast": fast}}, stand_ins[0])
             columns.append((f"{fast}, {stand_ins[0].label}", f))
-            print(fast, {k: v for k, v in f.items() if k != "model"}, flush=True)
         print("\n".join(models_table(columns)))
     else:
         for model in stand_ins:
-            r = await replay("defaults", {}, segments, model, names, args.seed)
-            if args.dump:
-                dump(r)
-            f = replay_figures(r)
-            columns.append((f"{model.label}, renga defaults", f))
-            print(model.label, {k: v for k, v in f.items() if k != "model"}, flush=True)
+            columns.append((f"{model.label}, renga defaults", await runs("defaults", {}, model)))
         if not args.no_baseline:
-            off = replay_figures(
-                await replay("off", {"completion": OFF}, segments, PERFECT, names, args.seed)
+            columns.append(
+                (f"{PERFECT.label}, all off", await runs("off", {"completion": OFF}, PERFECT))
             )
-            columns.append((f"{PERFECT.label}, all off", off))
     text = report(over, columns, segments, command)
     if args.models:
         text += "\n" + "\n".join(models_table(columns)) + "\n"
@@ -899,7 +915,23 @@ async def main() -> None:
     print(text)
 
 
-def dump(r: Replay) -> None:
+def averaged(figures: list[dict[str, Any]]) -> dict[str, Any]:
+    """The mean of each figure over replays, and the three that decide, replay by replay."""
+    out: dict[str, Any] = {"model": figures[0]["model"]}
+    for key, value in figures[0].items():
+        if isinstance(value, int | float):
+            out[key] = statistics.mean(f[key] for f in figures)
+    right = sum(f["keystrokes_right"] for f in figures)
+    cost = sum(f["cost_usd"] for f in figures)
+    out["cost_per_1000_right"] = 1000 * cost / right if right else float("nan")
+    out["per_seed"] = ", ".join(
+        f"{f['keystrokes_right']}/{f['keystrokes_wrong']}/{f['requests_per_100']:.1f}"
+        for f in figures
+    )
+    return out
+
+
+def dump(r: Replay, seed: int) -> None:
     """Each keystroke of a replay with the suggestion it showed, to read what a policy does."""
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
@@ -909,7 +941,7 @@ def dump(r: Replay) -> None:
         for k in r.keystrokes
     ]
     name = re.sub(r"\W+", "-", r.model).strip("-")
-    (out / f"keystrokes-{name}.json").write_text(json.dumps(rows, indent=1), "utf-8")
+    (out / f"keystrokes-{name}-{seed}.json").write_text(json.dumps(rows, indent=1), "utf-8")
 
 
 def models_table(columns: list[tuple[str, dict[str, Any]]]) -> list[str]:

@@ -107,3 +107,14 @@ def test_typed_through_to_the_end_of_what_was_shown() -> None:
     assert memory.typed_through(URI, whole, len(BEFORE) + shown) is entry
     other = BEFORE + b"return math.PI" + AFTER
     assert memory.typed_through(URI, other, len(BEFORE) + shown) is None
+
+
+def test_typed_to_its_end_where_the_code_below_takes_over_nothing_is_left_to_ask() -> None:
+    memory = Memory()
+    memory.remember("id1", URI, "python", BEFORE + AFTER, len(BEFORE), TEXT, meets_code=True)
+    source = BEFORE + TEXT.encode() + AFTER
+    hit = memory.recall(URI, source, len(BEFORE) + len(TEXT))
+    assert hit is not None and hit.ended and hit.anchor == len(BEFORE)
+    # Without that, a fully typed suggestion is simply gone (the model is asked again).
+    plain = remembered()
+    assert plain.recall(URI, source, len(BEFORE) + len(TEXT)) is None

@@ -45,6 +45,8 @@ class Remembered:
     # then: typing through to there is accepting it.
     shown_to: int = 0
     shown_anchor: int = -1
+    # It ends where the code after it takes over: typed to its end, nothing is left to ask.
+    meets_code: bool = False
 
     def __post_init__(self) -> None:
         self.data = self.text.encode("utf-8", errors="surrogatepass")
@@ -67,6 +69,8 @@ class Recall:
     entry: Remembered
     # Where the suggestion starts in the current text.
     anchor: int
+    # The user has typed all of it, and the code after it takes over: nothing to show or ask.
+    ended: bool = False
 
 
 def line_rest(source: bytes, offset: int) -> bytes:
@@ -115,6 +119,7 @@ class Memory:
         *,
         model: str = "",
         finished: bool = True,
+        meets_code: bool = False,
     ) -> Remembered | None:
         """Keep a suggestion; an answer whose stream did not finish is never kept."""
         if not finished or not text:
@@ -129,6 +134,7 @@ class Memory:
             after=line_rest(source, anchor),
             at=self.clock(),
             model=model,
+            meets_code=meets_code,
         )
         self._entries[item_id] = entry
         self._active[uri] = item_id
@@ -148,6 +154,9 @@ class Memory:
                 self._entries.move_to_end(entry.item_id)
                 self._active[uri] = entry.item_id
                 return Recall(entry, anchor)
+        active = self._entries.get(self._active.get(uri, ""))
+        if active is not None and self._at_end(active, source, cursor):
+            return Recall(active, cursor - len(active.data), ended=True)
         self.drop_active(uri)
         return None
 
@@ -155,7 +164,9 @@ class Memory:
         """After an edit: forget the suggestion being typed through in ``uri`` if the edit
         contradicts it (or leaves nothing of it to show)."""
         entry = self._entries.get(self._active.get(uri, ""))
-        if entry is not None and self._anchor(entry, source, cursor) is None:
+        if entry is None or self._at_end(entry, source, cursor):
+            return
+        if self._anchor(entry, source, cursor) is None:
             self.drop_active(uri)
 
     def drop_active(self, uri: str) -> None:
@@ -181,6 +192,18 @@ class Memory:
         if cursor >= a + n and source[a : a + n] == entry.data[:n]:
             return entry
         return None
+
+    @staticmethod
+    def _at_end(entry: Remembered, source: bytes, cursor: int) -> bool:
+        """Typed to its very end, where the code after it takes over."""
+        anchor = cursor - len(entry.data)
+        return (
+            entry.meets_code
+            and anchor >= 0
+            and source[anchor:cursor] == entry.data
+            and source[max(0, anchor - len(entry.before)) : anchor] == entry.before
+            and source[cursor : cursor + len(entry.after)] == entry.after
+        )
 
     @staticmethod
     def _anchor(entry: Remembered, source: bytes, cursor: int) -> int | None:

@@ -13,6 +13,7 @@ from renga.completion.postprocess import (
     Spot,
     adds_syntax_errors,
     known_complete,
+    meets_code_below,
     postprocess,
     strip_markers,
 )
@@ -51,6 +52,8 @@ class Outcome:
     # The answer is whole: known complete, or the stream ended normally (not cut, not at the
     # token cap). Only a whole answer may be remembered and revealed part by part.
     finished: bool = False
+    # Where the answer ends, the code after the cursor takes over (nothing more to ask there).
+    meets_code: bool = False
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -128,6 +131,7 @@ async def generate(
         "total_ms": (t3 - t0) * 1000,
     }
     if not outcome.rejected:
+        outcome.meets_code = meets_code_below(raw, text, spot)
         outcome.suggestion = Suggestion(
             text=text, start=offset, model=used_model, timings=outcome.timings
         )

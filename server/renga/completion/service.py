@@ -172,6 +172,11 @@ class CompletionService:
 
         if settings.type_through:
             recall = self.memory.recall(uri, source, cursor)
+            if recall is not None and recall.ended:
+                # All of it typed, and the code after it takes over: asking the model here
+                # would only repeat that code.
+                self.stats.from_memory += 1
+                return None
             if recall is not None:
                 self.stats.from_memory += 1
                 start = doc.position_at(recall.anchor)
@@ -281,6 +286,7 @@ class CompletionService:
                     outcome.suggestion.text,
                     model=outcome.suggestion.model,
                     finished=outcome.finished,
+                    meets_code=outcome.meets_code,
                 ):
                     flight.item_id = item_id
             return outcome
