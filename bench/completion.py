@@ -702,6 +702,9 @@ def replay_figures(r: Replay) -> dict[str, Any]:
         "keystrokes_shown": len(shown),
         "keystrokes_right": len(right),
         "keystrokes_wrong": len(shown) - len(right),
+        # Replays retype whole lines, so they run a little over or under 300 keystrokes.
+        "right_per_300": 300 * len(right) / typed if typed else 0.0,
+        "wrong_per_300": 300 * (len(shown) - len(right)) / typed if typed else 0.0,
         "accept_full": sum(k.accept_full for k in r.keystrokes) / typed if typed else 0.0,
         "accept_line": sum(k.accept_line for k in r.keystrokes) / typed if typed else 0.0,
         "accept_word": sum(k.accept_word for k in r.keystrokes) / typed if typed else 0.0,
@@ -736,6 +739,7 @@ ROWS = [
     ("each replay: right / wrong / requests per 100 chars", "per_seed", "{}"),
     ("**keystrokes showing a suggestion right as a whole**", "keystrokes_right", "{:.0f}"),
     ("**keystrokes showing a wrong suggestion**", "keystrokes_wrong", "{:.0f}"),
+    ("  right / wrong per 300 keystrokes", "per_300", "{}"),
     (
         "characters a user could accept correctly per keystroke: full accept",
         "accept_full",
@@ -815,8 +819,9 @@ def report(
         "server: 500 ms to first token, 80 tokens/s. Its model answers with the true "
         "continuation (the rest of the line when code follows the cursor, else the next "
         f"{ANSWER_LINES} lines), right as a whole (perfect), right line "
-        "by line with a probability (a wrong line is the true one with one name swapped, and "
-        "every line after it too), or right for its first characters. A keystroke shows a "
+        "by line with a probability (a wrong line is the true one with its first name swapped "
+        "for another name of the corpus, or with `anywhere` a random one, and every line after "
+        "it is swapped too), or right for its first characters. A keystroke shows a "
         "suggestion *right as a whole* when what the item would insert is exactly the file's "
         "next text. Costs at the catalog's price of the model asked for; output counted as the "
         "tokens the test server actually sent before the client hung up. With `--repeat N` "
@@ -924,6 +929,7 @@ def averaged(figures: list[dict[str, Any]]) -> dict[str, Any]:
     right = sum(f["keystrokes_right"] for f in figures)
     cost = sum(f["cost_usd"] for f in figures)
     out["cost_per_1000_right"] = 1000 * cost / right if right else float("nan")
+    out["per_300"] = f"{out['right_per_300']:.0f} / {out['wrong_per_300']:.0f}"
     out["per_seed"] = ", ".join(
         f"{f['keystrokes_right']}/{f['keystrokes_wrong']}/{f['requests_per_100']:.1f}"
         for f in figures
