@@ -393,3 +393,30 @@ async def test_typing_that_contradicts_the_answer_drops_it_and_asks_again(
     )
     assert item.insert_text == "eturn None"
     assert len(anthropic_server.messages_requests()) == 2
+
+
+async def test_a_cut_stream_is_never_shown_nor_remembered(
+    renga: LanguageClient, anthropic_server: AnthropicTestServer, workspace: Path
+) -> None:
+    # The connection drops after two tokens: no message_stop, half an answer.
+    anthropic_server.enqueue(
+        Reply(text="return a + b  # the whole answer", truncate_after_deltas=2),
+        Reply(text="turn a - b"),
+    )
+    uri = open_document(renga, workspace / "cut.py", "def sub(a, b):\n    \n")
+    result = await renga.text_document_inline_completion_async(inline_params(uri, 1, 4))
+    assert not items_of(result)
+    # Typing what the cut answer began with finds nothing remembered: the model is asked.
+    type_text(renga, uri, 2, 1, 4, "r")
+    type_text(renga, uri, 3, 1, 5, "e")
+    (item,) = items_of(await renga.text_document_inline_completion_async(inline_params(uri, 1, 6)))
+    assert item.insert_text == "turn a - b"
+    assert len(anthropic_server.messages_requests()) == 2
+
+
+async def test_an_answer_cut_at_the_token_cap_is_not_shown_as_a_whole(
+    renga: LanguageClient, anthropic_server: AnthropicTestServer, workspace: Path
+) -> None:
+    anthropic_server.enqueue(Reply(text="total = a + b\n    return tot", stop_reason="max_tokens"))
+    uri = open_document(renga, workspace / "cap.py", "def add(a, b):\n    \n")
+    assert not items_of(await renga.text_document_inline_completion_async(inline_params(uri, 1, 4)))
