@@ -8,7 +8,14 @@ as the user types (or accepts) through it.
 
 Each rule takes the rest of the answer after the cursor and the :class:`Place` and returns how
 many characters of it to show, or None when it does not apply; the first rule that applies
-decides. Measured with ``python bench/completion.py`` (see the README's completion section).
+decides.
+
+Why one statement: ``python bench/completion.py --no-overhead --no-baseline --repeat 3 --model
+perfect --model line:0.6`` (a model right line by line with probability 0.6), keystrokes showing
+a suggestion right as a whole / wrong, of about 306: the whole remembered answer 96 / 109; two
+statements at a time 139 / 66; one statement 202 / 9. With the perfect model all three show a
+right suggestion on 262-268 keystrokes, and revealing from memory keeps requests as rare
+(1.2 per 100 typed characters with one statement against 2.1 before).
 """
 
 from __future__ import annotations
