@@ -15,6 +15,7 @@ from renga.completion.postprocess import (
     drop_suffix_overlap,
     keep_indentation,
     known_complete,
+    meets_code_below,
     postprocess,
     single_line,
     strip_fences,
@@ -204,3 +205,19 @@ def test_snapshot_survives_later_edits() -> None:
     snap = Snapshot.of(doc, 14)
     doc.apply([Edit("(((", (1, 4), (1, 4))])  # the user goes on typing
     assert adds_syntax_errors(snap, "return a") is False
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown", "where", "meets"),
+    [
+        # Mid-line the answer fills the line up to the code after the cursor.
+        ("b)\nnext()", "b", spot("f(a, ", "b)\n", multiline=False), True),
+        # The model went on into the next line of code: that code takes over after the answer.
+        ("x = 1\n\n    return x\n", "x = 1", spot("    ", "\n\n    return x\n"), True),
+        # It went on with something else, or nothing follows the cursor.
+        ("x = 1\n    y = 2", "x = 1", spot("    ", "\n    return x\n"), False),
+        ("x = 1", "x = 1", BODY, False),
+    ],
+)
+def test_meets_code_below(raw: str, shown: str, where: Spot, meets: bool) -> None:
+    assert meets_code_below(raw, shown, where) is meets

@@ -35,6 +35,9 @@ def at(text: str, language: str | None = "python") -> tuple[bool, int, bool]:
             "class C:\n    def m(self):\n        |\n    def n(self):\n        pass\n",
             (True, 8, True),
         ),
+        # A body holding only its docstring is still an empty body.
+        ('def f(a):\n    """Doc."""\n    |\n', (True, 4, True)),
+        ('def f(a):\n    """Doc."""\n    |\n    return a\n', (True, 4, False)),
         # A blank line inside a block with code below: a block, at that indentation.
         ("def f(a):\n    x = 1\n    |\n    return x\n", (True, 4, False)),
         # A language without tags still gets lines and blocks from the text.

@@ -317,3 +317,111 @@ async def test_after_an_aborted_stream_a_new_connection_is_opened_before_it_is_n
     result = await renga.text_document_inline_completion_async(inline_params(uri, 4, 4))
     assert [i.insert_text for i in items_of(result)] == ["return 2"]
     assert anthropic_server.messages_requests()[-1].client_port == rewarm.client_port
+
+
+async def usage_of(client: LanguageClient) -> Any:
+    return await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="renga.usage")
+    )
+
+
+async def test_typing_a_suggestion_through_to_its_end_counts_as_accepted_once(
+    renga: LanguageClient, anthropic_server: AnthropicTestServer, workspace: Path
+) -> None:
+    anthropic_server.enqueue(Reply(text="return x * 2"))
+    uri = open_document(renga, workspace / "t.py", "def double(x):\n    \n")
+    (item,) = items_of(await renga.text_document_inline_completion_async(inline_params(uri, 1, 4)))
+    assert item.insert_text == "return x * 2"
+    for n, ch in enumerate("return x * ", start=1):
+        type_text(renga, uri, 1 + n, 1, 3 + n, ch)
+    assert (await usage_of(renga))["acceptance"]["python"] == {"shown": 1, "accepted": 0}
+    type_text(renga, uri, 20, 1, 15, "2")  # the last character of the suggestion
+    assert (await usage_of(renga))["acceptance"]["python"] == {"shown": 1, "accepted": 1}
+    # Typing on, or the accept command of a client that also sends it: still once.
+    type_text(renga, uri, 21, 1, 16, " ")
+    await renga.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=item.command.command, arguments=item.command.arguments)  # type: ignore[union-attr]
+    )
+    assert (await usage_of(renga))["acceptance"]["python"] == {"shown": 1, "accepted": 1}
+    assert (await stats(renga)).typed_through == 1
+
+
+async def test_a_long_answer_is_shown_a_statement_at_a_time_and_revealed_from_memory(
+    renga: LanguageClient, anthropic_server: AnthropicTestServer, workspace: Path
+) -> None:
+    anthropic_server.enqueue(
+        Reply(text="\n    total = sum(xs)\n    count = len(xs)\n    return total / count")
+    )
+    text = "def mean(xs):\n    xs = list(xs)\n"
+    uri = open_document(renga, workspace / "mean.py", text)
+    # At the end of a line of code, not where a block is expected: one statement.
+    (item,) = items_of(await renga.text_document_inline_completion_async(inline_params(uri, 1, 17)))
+    assert item.insert_text == "\n    total = sum(xs)"
+    # Typing it through: each keystroke shows what is left of it; its end reveals the next one.
+    typed = "\n    total = sum(xs)"
+    line, character = 1, 17
+    for n, ch in enumerate(["\n    ", *"total = sum(xs)"], start=2):
+        type_text(renga, uri, n, line, character, ch)
+        line, character = (2, 4) if ch.startswith("\n") else (line, character + 1)
+        (item,) = items_of(
+            await renga.text_document_inline_completion_async(
+                inline_params(uri, line, character, AUTOMATIC)
+            )
+        )
+    assert item.insert_text == typed + "\n    count = len(xs)"
+    assert item.range.start == types.Position(1, 17)
+    assert len(anthropic_server.messages_requests()) == 1  # all from memory
+
+
+async def test_typing_that_contradicts_the_answer_drops_it_and_asks_again(
+    renga: LanguageClient, anthropic_server: AnthropicTestServer, workspace: Path
+) -> None:
+    anthropic_server.enqueue(Reply(text="return total"), Reply(text="eturn None"))
+    uri = open_document(renga, workspace / "r.py", "def f(total):\n    \n")
+    (item,) = items_of(await renga.text_document_inline_completion_async(inline_params(uri, 1, 4)))
+    assert item.insert_text == "return total"
+    type_text(renga, uri, 2, 1, 4, "r")
+    type_text(renga, uri, 3, 1, 5, "x")  # not what the answer says
+    renga.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=4),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(types.Position(1, 5), types.Position(1, 6)), text=""
+                )
+            ],
+        )
+    )
+    # Back where the old answer fitted: it was dropped, so the model is asked again.
+    (item,) = items_of(
+        await renga.text_document_inline_completion_async(inline_params(uri, 1, 5, AUTOMATIC))
+    )
+    assert item.insert_text == "eturn None"
+    assert len(anthropic_server.messages_requests()) == 2
+
+
+async def test_a_cut_stream_is_never_shown_nor_remembered(
+    renga: LanguageClient, anthropic_server: AnthropicTestServer, workspace: Path
+) -> None:
+    # The connection drops after two tokens: no message_stop, half an answer.
+    anthropic_server.enqueue(
+        Reply(text="return a + b  # the whole answer", truncate_after_deltas=2),
+        Reply(text="turn a - b"),
+    )
+    uri = open_document(renga, workspace / "cut.py", "def sub(a, b):\n    \n")
+    result = await renga.text_document_inline_completion_async(inline_params(uri, 1, 4))
+    assert not items_of(result)
+    # Typing what the cut answer began with finds nothing remembered: the model is asked.
+    type_text(renga, uri, 2, 1, 4, "r")
+    type_text(renga, uri, 3, 1, 5, "e")
+    (item,) = items_of(await renga.text_document_inline_completion_async(inline_params(uri, 1, 6)))
+    assert item.insert_text == "turn a - b"
+    assert len(anthropic_server.messages_requests()) == 2
+
+
+async def test_an_answer_cut_at_the_token_cap_is_not_shown_as_a_whole(
+    renga: LanguageClient, anthropic_server: AnthropicTestServer, workspace: Path
+) -> None:
+    anthropic_server.enqueue(Reply(text="total = a + b\n    return tot", stop_reason="max_tokens"))
+    uri = open_document(renga, workspace / "cap.py", "def add(a, b):\n    \n")
+    assert not items_of(await renga.text_document_inline_completion_async(inline_params(uri, 1, 4)))

@@ -14,6 +14,7 @@ from renga.completion.postprocess import (
     Spot,
     adds_syntax_errors,
     known_complete,
+    meets_code_below,
     postprocess,
     strip_markers,
 )
@@ -49,6 +50,11 @@ class Outcome:
     # Why nothing is shown: "empty", "syntax".
     rejected: str = ""
     stopped_early: bool = False
+    # The answer is whole: known complete, or the stream ended normally (not cut, not at the
+    # token cap). Only a whole answer may be remembered and revealed part by part.
+    finished: bool = False
+    # Where the answer ends, the code after the cursor takes over (nothing more to ask there).
+    meets_code: bool = False
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -94,7 +100,7 @@ async def generate(
     request = completion_request(ctx, max_tokens=settings.completion.max_tokens)
     t1 = time.monotonic()
     raw = ""
-    stopped_early = False
+    stopped_early = complete = False
     async with model.stream(request, deadline=deadline) as stream:
         raw = stream.prefill
         async for piece in stream.text():
@@ -104,13 +110,18 @@ async def generate(
             if known_complete(raw, spot):
                 # Leaving the stream context closes the HTTP response: no more tokens are paid.
                 stopped_early = not stream.finished
+                complete = True
                 break
         used_model = stream.model
         first = stream.first_token_at
     CALIBRATOR.observe_usage(request, stream.usage)
     t2 = time.monotonic()
     text = postprocess(raw, spot)
-    outcome = Outcome(raw=raw, stopped_early=stopped_early)
+    outcome = Outcome(
+        raw=raw,
+        stopped_early=stopped_early,
+        finished=complete or (stream.finished and stream.stop_reason != "max_tokens"),
+    )
     if not text:
         outcome.rejected = "empty"
     elif adds_syntax_errors(snap, text):
@@ -125,6 +136,7 @@ async def generate(
         "total_ms": (t3 - t0) * 1000,
     }
     if not outcome.rejected:
+        outcome.meets_code = meets_code_below(raw, text, spot)
         outcome.suggestion = Suggestion(
             text=text, start=offset, model=used_model, timings=outcome.timings
         )

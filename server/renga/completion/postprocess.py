@@ -200,6 +200,20 @@ def postprocess(text: str, spot: Spot, rules: list[Rule] | None = None) -> str:
     return text
 
 
+def meets_code_below(raw: str, shown: str, spot: Spot) -> bool:
+    """Whether the answer, kept as ``shown``, ends where the code after the cursor takes over:
+    mid-line (the rest of the line follows it), or the model's next line repeats the next line
+    of code. Typed to its end, such an answer leaves nothing to ask the model at that spot."""
+    if not spot.multiline:
+        return True
+    target = spot.next_code_line
+    if not target:
+        return False
+    lines = strip_markers(raw, spot).split("\n")[shown.count("\n") + 1 :]
+    following = next((line for line in lines if line.strip()), "")
+    return following.strip() == target
+
+
 def known_complete(raw: str, spot: Spot) -> bool:
     """Whether the streamed answer so far can only end the same way: the close tag, the end of
     the line when a line is wanted, a line that leaves the block or repeats the code after the

@@ -25,6 +25,8 @@ from lsprotocol import types
 from renga.completion.debounce import Rhythm
 from renga.completion.memory import KEY_BYTES, Memory, line_rest
 from renga.completion.pipeline import Outcome, generate
+from renga.completion.reveal import Place, visible
+from renga.completion.shape import shape_at
 from renga.config import Settings
 from renga.context.types import ContextSources
 from renga.syntax.document import Document
@@ -103,6 +105,8 @@ class Stats:
     empty: int = 0
     shown: int = 0
     partial_accepts: int = 0
+    # Suggestions counted as accepted because the user typed them through to their end.
+    typed_through: int = 0
 
 
 class CompletionService:
@@ -125,12 +129,21 @@ class CompletionService:
     # -- document events -----------------------------------------------------------------
 
     def changed(self, uri: str) -> None:
-        """After each ``didChange``: learn the rhythm, and abort streams the edit contradicts."""
+        """After each ``didChange``: learn the rhythm, count a suggestion typed through to its
+        end as accepted, and abort streams the edit contradicts."""
         self.rhythm[uri].keystroke()
         doc = self.host.documents.get(uri)
-        if doc is None or not self.host.settings.completion.cancel_stale:
+        if doc is None:
             return
         cursor = doc.last_edit.end if doc.last_edit else 0
+        done = self.memory.typed_through(uri, doc.source, cursor)
+        if done is not None and done.item_id not in self._accepted:
+            self.stats.typed_through += 1
+            self.accepted(done.item_id)
+        if self.host.settings.completion.type_through:
+            self.memory.check_active(uri, doc.source, cursor)
+        if not self.host.settings.completion.cancel_stale:
+            return
         for flight in list(self.flights.get(uri, [])):
             if not flight.fits(doc.source, cursor):
                 self._abort(flight, "a keystroke that does not fit its answer")
@@ -159,6 +172,11 @@ class CompletionService:
 
         if settings.type_through:
             recall = self.memory.recall(uri, source, cursor)
+            if recall is not None and recall.ended:
+                # All of it typed, and the code after it takes over: asking the model here
+                # would only repeat that code.
+                self.stats.from_memory += 1
+                return None
             if recall is not None:
                 self.stats.from_memory += 1
                 start = doc.position_at(recall.anchor)
@@ -258,10 +276,19 @@ class CompletionService:
                 with contextlib.suppress(Exception):  # statistics never break completions
                     self.host.ledger.record_timings("completion", outcome.timings)
             if outcome.suggestion is not None:
-                flight.item_id = uuid.uuid4().hex[:12]
-                self.memory.remember(
-                    flight.item_id, doc.uri, language, source, cursor, outcome.suggestion.text
-                )
+                item_id = uuid.uuid4().hex[:12]
+                if self.memory.remember(
+                    item_id,
+                    doc.uri,
+                    language,
+                    source,
+                    cursor,
+                    outcome.suggestion.text,
+                    model=outcome.suggestion.model,
+                    finished=outcome.finished,
+                    meets_code=outcome.meets_code,
+                ):
+                    flight.item_id = item_id
             return outcome
 
         self.stats.model_calls += 1
@@ -302,7 +329,7 @@ class CompletionService:
         flight.waiters -= 1
         if outcome.suggestion is None:
             return None
-        return flight.item_id
+        return flight.item_id  # None when the answer was not remembered (not finished)
 
     def _let_go(self, flight: Flight) -> None:
         if flight.waiters > 0 or flight.task is None or flight.task.done():
@@ -381,7 +408,14 @@ class CompletionService:
         # clients that re-request (Neovim, LSP4IJ) replace it, VS Code filters with it.
         line, character = start
         # A cursor past the end of its line or file is answered at the clamped position.
-        end = types.Position(*doc.position_at(doc.offset_at(position.line, position.character)))
+        cursor = doc.offset_at(position.line, position.character)
+        end = types.Position(*doc.position_at(cursor))
+        anchor = doc.offset_at(line, character)
+        shown = self._visible(doc, entry.data, anchor, cursor)
+        if shown is None:
+            return None
+        text, upto = shown
+        self.memory.mark_shown(entry, anchor, upto)
         if item_id not in self._counted:
             if len(self._counted) > 100_000:  # ids of long-gone suggestions
                 self._counted.clear()
@@ -391,7 +425,7 @@ class CompletionService:
         return types.InlineCompletionList(
             items=[
                 types.InlineCompletionItem(
-                    insert_text=entry.text,
+                    insert_text=text,
                     range=types.Range(start=types.Position(line, character), end=end),
                     command=types.Command(
                         title="Accepted", command=CMD_ACCEPT, arguments=[item_id]
@@ -399,6 +433,30 @@ class CompletionService:
                 )
             ]
         )
+
+    @staticmethod
+    def _visible(doc: Document, data: bytes, anchor: int, cursor: int) -> tuple[str, int] | None:
+        """What to show of a remembered answer that starts at ``anchor``, the cursor at
+        ``cursor``: what was typed of it and the next part likely right (``reveal``), and where
+        that ends (bytes from its start); None when nothing is to be shown yet."""
+        typed = cursor - anchor
+        if not 0 <= typed < len(data):
+            return None
+        try:
+            done = data[:typed].decode("utf-8", errors="surrogatepass")
+            rest = data[typed:].decode("utf-8", errors="surrogatepass")
+            line_start = doc.source.rfind(b"\n", 0, cursor) + 1
+            line_before = doc.source[line_start:cursor].decode("utf-8", errors="surrogatepass")
+        except UnicodeDecodeError:
+            return None
+        mid_line = bool(line_before.strip()) and not rest.startswith("\n")
+        # The syntax tree is asked only where a block could be revealed (not mid-line).
+        block = not mid_line and shape_at(doc, cursor).at_block_start
+        n = visible(rest, Place(line_before=line_before, block_expected=block))
+        if n <= 0:
+            return None
+        part = rest[:n]
+        return done + part, typed + len(part.encode("utf-8", errors="surrogatepass"))
 
     def report(self, reset: bool = False) -> dict[str, Any]:
         """The counters, and median and p99 of each stage of recent model calls: renga's own

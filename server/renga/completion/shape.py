@@ -1,10 +1,11 @@
 """How much a completion may hold at a cursor, read from the syntax tree and the tags.
 
 Mid-line (code after the cursor on its line) the completion finishes the line. At the end of a
-line, on an empty line, at an empty block body or right after a definition's header, it may be a
-block, but never more than the enclosing block: a line indented less than the block's body (or,
-after a header, not deeper than the header) ends it. Scopes come from the
-``@body`` captures of each language's ``tags.scm``; no language is named here.
+line, on an empty line, at an empty block body (one holding only its docstring counts) or right
+after a definition's header, it may be a block, but never more than the enclosing block: a line
+indented less than the block's body (or, after a header, not deeper than the header) ends it.
+Scopes come from the ``@body`` (and ``@doc``) captures of each language's ``tags.scm``; no
+language is named here.
 """
 
 from __future__ import annotations
@@ -98,14 +99,14 @@ def _scopes(language: Language, tree: ts.Tree, lo: int, hi: int) -> list[tuple[i
             heads = [n for k, ns in captures.items() if k.startswith(DEFINITION) for n in ns]
             if bodies and heads:
                 head, body = heads[0], bodies[0]
-                found.append(
-                    (
-                        head.start_byte,
-                        definition_header_end(head, body),
-                        body.start_byte,
-                        body.end_byte,
-                    )
-                )
+                end = definition_header_end(head, body)
+                # A body that holds only its docstring is still empty: the docstring belongs to
+                # the header, and the code block is what is expected after it.
+                for doc in captures.get("doc", [])[:1]:
+                    statement = doc.parent if doc.parent is not None else doc
+                    if statement.start_byte >= body.start_byte:
+                        end = max(end, statement.end_byte)
+                found.append((head.start_byte, end, body.start_byte, body.end_byte))
         node = node.next_sibling
     found.sort()
     return found
